@@ -1,0 +1,79 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kosha_portal.japan.normalize import company_name_key
+from kosha_portal.japan.postal import TOKYO_PREFECTURE_CODE
+
+from .sme import DEFAULT_SME_RULE_VERSION, Industry, SmeVerdict, sme_classify
+
+
+class Organisation(models.Model):
+    """One company (or sole proprietor, or association), shared by every app: a consultation,
+    a seminar registration and a school application of the same 法人番号 point at one row."""
+
+    class Kind(models.TextChoices):
+        CORPORATION = "corporation", _("法人")
+        SOLE_PROPRIETOR = "sole_proprietor", _("個人事業主")
+        ASSOCIATION = "association", _("団体・組合")
+
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    kind = models.CharField(_("区分"), max_length=20, choices=Kind.choices,
+                            default=Kind.CORPORATION)
+    name = models.CharField(_("事業者名"), max_length=200)
+    name_kana = models.CharField(_("事業者名（フリガナ）"), max_length=200, blank=True)
+    name_key = models.CharField(_("名寄せキー"), max_length=200, editable=False, db_index=True)
+    corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True)
+    representative = models.CharField(_("代表者名"), max_length=100, blank=True)
+    postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
+    prefecture = models.CharField(_("都道府県"), max_length=10, blank=True, db_index=True)
+    prefecture_code = models.CharField(_("都道府県コード"), max_length=2, blank=True)
+    municipality = models.CharField(_("区市町村"), max_length=50, blank=True, db_index=True)
+    address = models.CharField(_("町名・番地・建物名"), max_length=200, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    email = models.EmailField(_("代表メールアドレス"), blank=True)
+    main_business = models.CharField(_("主な事業内容"), max_length=200, blank=True)
+    industry = models.CharField(_("業種（中小企業基本法の区分）"), max_length=20,
+                                choices=Industry.CHOICES, default=Industry.OTHER)
+    capital_yen = models.BigIntegerField(_("資本金（円）"), null=True, blank=True,
+                                         validators=[MinValueValidator(0)])
+    employees = models.PositiveIntegerField(_("常時使用する従業員数"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name_kana", "name"]
+        verbose_name = _("事業者")
+        verbose_name_plural = _("事業者")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["corporate_number"], condition=~Q(corporate_number=""),
+                name="organisation_corporate_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["corporation", "sole_proprietor", "association"]),
+                name="organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived, not a side effect: the key is a pure function of the name.
+        self.name_key = company_name_key(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def in_tokyo(self) -> bool:
+        return self.prefecture_code == TOKYO_PREFECTURE_CODE or self.prefecture == "東京都"
+
+    def sme_verdict(self, rule_version: str = DEFAULT_SME_RULE_VERSION) -> SmeVerdict:
+        return sme_classify(
+            industry=self.industry, capital_yen=self.capital_yen, employees=self.employees,
+            sole_proprietor=self.kind == self.Kind.SOLE_PROPRIETOR, rule_version=rule_version,
+        )
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.prefecture}{self.municipality}{self.address}"

@@ -1,0 +1,46 @@
+import hashlib
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class AccessLink(models.Model):
+    """A personal, expiring, revocable link for a company contact (no password needed).
+
+    Only the SHA-256 of the token is stored. A link grants access to one organisation's records
+    (consultations, dispatches, school applications) and/or one target object (e.g. a seminar
+    registration)."""
+
+    created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(_("メールアドレス"), db_index=True)
+    organisation = models.ForeignKey(
+        "companies.Organisation", verbose_name=_("事業者"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="access_links",
+    )
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    expires_at = models.DateTimeField(_("有効期限"))
+    revoked_at = models.DateTimeField(_("無効化日時"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("個人用リンク")
+        verbose_name_plural = _("個人用リンク")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.email} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

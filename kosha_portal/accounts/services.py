@@ -1,0 +1,148 @@
+"""Personal access links for company contacts, and the session grants they give."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from kosha_portal.audit.services import audit_record
+
+from .models import AccessLink, token_hash
+
+SESSION_KEY = "portal_grants"
+
+
+def access_link_issue(*, email: str, organisation=None, target=None,
+                      lifetime_days: int | None = None) -> tuple[AccessLink, str]:
+    """Create a link and return it with its raw token (shown once, in the email that carries it)."""
+    token = secrets.token_urlsafe(32)
+    days = lifetime_days or settings.ACCESS_LINK_LIFETIME_DAYS
+    link = AccessLink.objects.create(
+        token_hash=token_hash(token),
+        email=email.lower(),
+        organisation=organisation,
+        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        object_id=str(target.pk) if target is not None else "",
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return link, token
+
+
+def access_link_url(token: str) -> str:
+    return settings.SITE_URL + reverse("accounts:access_link", args=[token])
+
+
+def access_link_resolve(token: str) -> AccessLink | None:
+    if not token or len(token) > 100:
+        return None
+    link = AccessLink.objects.filter(token_hash=token_hash(token)).first()
+    if link is None or not link.is_active:
+        return None
+    AccessLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+    return link
+
+
+def access_link_revoke(*, link: AccessLink, actor) -> None:
+    with transaction.atomic():
+        AccessLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        audit_record(actor=actor, action="access_link.revoke", obj=link)
+
+
+def access_links_revoke_for(*, target, actor) -> int:
+    """Revoke every link to ``target`` (e.g. when a consultation is closed for good)."""
+    links = AccessLink.objects.filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk),
+        revoked_at__isnull=True,
+    )
+    count = links.update(revoked_at=timezone.now())
+    if count:
+        audit_record(actor=actor, action="access_link.revoke_all", obj=target,
+                     changes={"count": count})
+    return count
+
+
+# --- session grants ------------------------------------------------------------------------------
+
+def portal_grant(request, link: AccessLink) -> None:
+    grants = [g for g in request.session.get(SESSION_KEY, []) if g["link"] != link.pk]
+    grants.append({
+        "link": link.pk,
+        "organisation": link.organisation_id,
+        "target": (f"{link.content_type_id}:{link.object_id}" if link.content_type_id else None),
+        "email": link.email,
+        "expires": link.expires_at.timestamp(),
+    })
+    if SESSION_KEY not in request.session:
+        request.session.cycle_key()
+    request.session[SESSION_KEY] = grants[-20:]
+
+
+def _active_grants(request) -> list[dict]:
+    now = timezone.now().timestamp()
+    grants = [g for g in request.session.get(SESSION_KEY, []) if g["expires"] > now]
+    if not grants:
+        return []
+    # A link revoked after it was opened stops working at once.
+    live = set(AccessLink.objects.filter(
+        pk__in=[g["link"] for g in grants], revoked_at__isnull=True
+    ).values_list("pk", flat=True))
+    return [g for g in grants if g["link"] in live]
+
+
+def portal_organisation_ids(request) -> set[int]:
+    return {g["organisation"] for g in _active_grants(request) if g["organisation"]}
+
+
+def portal_emails(request) -> set[str]:
+    return {g["email"] for g in _active_grants(request)}
+
+
+def portal_can_access(request, obj, *, organisation_id: int | None = None) -> bool:
+    """True when the visitor's links cover ``obj``: directly as a target, or through its
+    organisation (pass ``organisation_id`` for organisation-scoped records)."""
+    grants = _active_grants(request)
+    if organisation_id is not None and any(g["organisation"] == organisation_id for g in grants):
+        return True
+    key = f"{ContentType.objects.get_for_model(obj).pk}:{obj.pk}"
+    return any(g["target"] == key for g in grants)
+
+
+def portal_has_any(request) -> bool:
+    return bool(_active_grants(request))
+
+
+def portal_leave(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def access_links_resend(*, email: str) -> int:
+    """Issue fresh links for everything the address ever had a link to, in one email.
+
+    Returns the number of links (0 for an unknown address); callers must not reveal it."""
+    from kosha_portal.mail.services import email_enqueue
+
+    email = email.strip().lower()
+    scopes = {}
+    for link in AccessLink.objects.filter(email=email).select_related("content_type"):
+        scopes.setdefault((link.organisation_id, link.content_type_id, link.object_id), link)
+    if not scopes:
+        return 0
+    entries = []
+    with transaction.atomic():
+        for old in scopes.values():
+            target = old.target if old.content_type_id else None
+            if old.content_type_id and target is None:
+                continue
+            link, token = access_link_issue(email=email, organisation=old.organisation,
+                                            target=target)
+            label = str(target) if target is not None else str(old.organisation)
+            entries.append({"label": label, "url": access_link_url(token)})
+        if entries:
+            email_enqueue(to=email, template="accounts/emails/links_resend",
+                          context={"entries": entries})
+    return len(entries)

@@ -1,0 +1,88 @@
+import importlib
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+
+from .forms import LinkResendForm
+from .roles import EXPERTS, user_has_role
+from .services import (
+    access_link_resolve,
+    access_links_resend,
+    portal_grant,
+    portal_has_any,
+    portal_leave,
+)
+
+PORTAL_APPS = ("consultations", "dispatch", "seminars", "school")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def after_login(request):
+    """Send each role to its own start page."""
+    if request.user.is_staff:
+        return redirect("admin:index")
+    if user_has_role(request.user, EXPERTS):
+        try:
+            return redirect(reverse("dispatch:expert_home"))
+        except NoReverseMatch:
+            pass
+    return redirect("home")
+
+
+@login_not_required
+def access_link_open(request, token):
+    link = access_link_resolve(token)
+    if link is None:
+        return render(request, "accounts/link_invalid.html", status=404)
+    portal_grant(request, link)
+    target = link.target if link.content_type_id else None
+    url = getattr(target, "get_portal_url", None)
+    return redirect(url() if url else "accounts:my_page")
+
+
+@login_not_required
+def my_page(request):
+    """The company contact's page: everything their links cover."""
+    if not portal_has_any(request):
+        return redirect("accounts:link_resend")
+    sections = []
+    for app in PORTAL_APPS:
+        try:
+            module = importlib.import_module(f"{app}.portal")
+        except ModuleNotFoundError:
+            continue
+        sections.extend(module.portal_sections(request))
+    return render(request, "accounts/my_page.html", {"sections": sections})
+
+
+@login_not_required
+@require_http_methods(["POST"])
+def portal_logout(request):
+    portal_leave(request)
+    messages.info(request, _("個人用リンクでのアクセスを終了しました。"))
+    return redirect("home")
+
+
+@login_not_required
+def link_resend(request):
+    """Send fresh personal links; the answer never reveals whether the address is known."""
+    form = LinkResendForm(request.POST or None)
+    if request.method == "POST":
+        if rate_limit_exceeded(scope="link-resend", key=client_ip(request), limit=10,
+                               window_seconds=600):
+            return too_many_requests(request, retry_after=600)
+        if form.is_valid():
+            access_links_resend(email=form.cleaned_data["email"])
+            return render(request, "accounts/link_resend_done.html")
+    return render(request, "accounts/link_resend.html", {"form": form})

@@ -1,0 +1,38 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kosha_portal.settings")
+
+app = Celery("kosha_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(
+    lambda: [
+        "kosha_portal.mail",
+        "kosha_portal.documents",
+        "companies",
+        "consultations",
+        "dispatch",
+        "seminars",
+        "school",
+    ]
+)
+
+# Periodic work is computed from rows ("what is due and not yet sent"), so a missed beat tick or a
+# task that runs twice neither loses nor doubles anything.
+app.conf.beat_schedule = {
+    "outbox-flush": {"task": "kosha_portal.mail.tasks.outbox_flush", "schedule": 60.0},
+    "consultations-desk-digest": {
+        "task": "consultations.tasks.desk_digest_send",
+        "schedule": crontab(hour=8, minute=30),
+    },
+    "dispatch-reminders": {
+        "task": "dispatch.tasks.dispatch_reminders_send",
+        "schedule": crontab(minute=15),
+    },
+    "seminars-reminders": {
+        "task": "seminars.tasks.seminar_reminders_send",
+        "schedule": crontab(minute=5),
+    },
+}

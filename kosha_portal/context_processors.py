@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def program(request):
+    return {"PROGRAM": settings.PROGRAM}

@@ -1,0 +1,51 @@
+import uuid
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def _document_path(instance, filename):
+    return f"documents/{instance.created_at:%Y/%m}/{instance.uuid}.pdf"
+
+
+class GeneratedDocument(models.Model):
+    """A PDF rendered from a template and a frozen context, stored as a private file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("作成中")
+        READY = "ready", _("作成済み")
+        FAILED = "failed", _("作成失敗")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("作成依頼日時"), auto_now_add=True)
+    kind = models.CharField(_("種類"), max_length=100, db_index=True)
+    template = models.CharField(_("テンプレート"), max_length=200)
+    language = models.CharField(_("言語"), max_length=10, default="ja")
+    context = models.JSONField(_("帳票データ"), default=dict)
+    filename = models.CharField(_("ファイル名"), max_length=200)
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING)
+    file = models.FileField(_("ファイル"), upload_to=_document_path, blank=True)
+    rendered_at = models.DateTimeField(_("作成日時"), null=True, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("ページ数"), null=True, blank=True)
+    size_bytes = models.PositiveIntegerField(_("サイズ"), null=True, blank=True)
+    missing_glyphs = models.CharField(_("表示できない文字"), max_length=200, blank=True)
+    error = models.TextField(_("エラー"), blank=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    related = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("帳票")
+        verbose_name_plural = _("帳票")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["pending", "ready", "failed"]),
+                                   name="generated_document_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.filename

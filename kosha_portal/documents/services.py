@@ -1,0 +1,65 @@
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from kosha_portal.audit.services import audit_record
+
+from .models import GeneratedDocument
+
+
+def document_request(
+    *, kind: str, template: str, context: dict, filename: str, related=None, actor=None,
+    language: str = "ja",
+) -> GeneratedDocument:
+    """Freeze ``context`` (JSON-serialisable) and render the PDF in a task after commit."""
+    document = GeneratedDocument.objects.create(
+        kind=kind, template=template, context=context, filename=filename, language=language,
+        content_type=ContentType.objects.get_for_model(related) if related is not None else None,
+        object_id=str(related.pk) if related is not None else "",
+    )
+    audit_record(actor=actor, action="document.request", obj=document)
+    from .tasks import document_render
+
+    transaction.on_commit(lambda: document_render.delay(document.pk))
+    return document
+
+
+def document_render_now(*, document_id: int) -> GeneratedDocument | None:
+    """Render a pending document and store the file; a ready document is left as it is."""
+    from .pdf import render_pdf
+
+    with transaction.atomic():
+        document = (GeneratedDocument.objects.select_for_update(skip_locked=True)
+                    .filter(pk=document_id).first())
+        if document is None or document.status == GeneratedDocument.Status.READY:
+            return document
+        try:
+            content, pages, missing = render_pdf(document.template, document.context,
+                                                 language=document.language)
+        except Exception as exc:
+            document.status = GeneratedDocument.Status.FAILED
+            document.error = f"{type(exc).__name__}: {exc}"[:2000]
+            document.save()
+            raise
+        document.file.save(f"{document.uuid}.pdf", ContentFile(content), save=False)
+        document.status = GeneratedDocument.Status.READY
+        document.rendered_at = timezone.now()
+        document.page_count = pages
+        document.size_bytes = len(content)
+        document.missing_glyphs = missing[:200]
+        document.error = ""
+        document.save()
+        return document
+
+
+def documents_for(obj, *, kind: str | None = None):
+    queryset = GeneratedDocument.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    )
+    return queryset.filter(kind=kind) if kind else queryset
+
+
+def latest_ready_document(obj, *, kind: str) -> GeneratedDocument | None:
+    return (documents_for(obj, kind=kind).filter(status=GeneratedDocument.Status.READY)
+            .order_by("-rendered_at").first())

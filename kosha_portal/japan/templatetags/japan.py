@@ -1,0 +1,39 @@
+from django import template
+
+from ..fiscal import fiscal_year_label
+from ..phone import normalize_phone
+from ..postal import normalize_postal_code
+from ..wareki import format_wareki
+
+register = template.Library()
+
+
+@register.filter
+def wareki(value, arg=""):
+    """``{{ date|wareki }}`` → 令和5年4月3日(月); ``{{ date|wareki:"noweekday" }}`` omits the day."""
+    if not value:
+        return ""
+    return format_wareki(value, weekday=arg != "noweekday")
+
+
+@register.filter
+def nendo(value):
+    """``{{ 2023|nendo }}`` → 令和5年度."""
+    return fiscal_year_label(int(value)) if value not in (None, "") else ""
+
+
+@register.filter
+def phone(value):
+    return normalize_phone(value or "") or value
+
+
+@register.filter
+def postal(value):
+    return normalize_postal_code(value or "") or value
+
+
+@register.filter
+def yen(value):
+    if value in (None, ""):
+        return ""
+    return f"{int(value):,}円"

@@ -1,0 +1,44 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import OutboundEmail
+from .services import outbound_email_retry
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "status", "to", "subject", "attempts", "sent_at"]
+    list_filter = ["status", "template", "language"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [
+        "created_at", "status", "to", "reply_to", "language", "template", "subject", "body_text",
+        "html_preview", "attachment_names", "dedupe_key", "attempts", "next_attempt_at",
+        "last_error", "sent_at", "failed_at",
+    ]
+    exclude = ["body_html", "attachments", "content_type", "object_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("本文（HTML）"))
+    def html_preview(self, obj):
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", obj.body_html)
+
+    @admin.display(description=_("添付"))
+    def attachment_names(self, obj):
+        return ", ".join(item["filename"] for item in obj.attachments) or "-"
+
+    @admin.action(description=_("選択したメールを再送する"))
+    def retry(self, request, queryset):
+        count = 0
+        for email in queryset.exclude(status=OutboundEmail.Status.SENT):
+            outbound_email_retry(email=email, actor=request.user)
+            count += 1
+        self.message_user(request, _("%(count)d 件を再送待ちにしました。") % {"count": count},
+                          messages.SUCCESS)

@@ -1,0 +1,81 @@
+# Shared by scripts/run and scripts/test. Installs what is missing, never what is there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# System packages: WeasyPrint's libraries, a Japanese font, gettext for translations.
+BASE_APT_PACKAGES=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+  fontconfig fonts-noto-cjk)
+
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "Installing system packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+}
+
+pick_python() {
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      echo "$candidate"; return
+    fi
+  done
+  echo "Python 3.11 is required (Django 5.2 LTS; the machines have 3.11)." >&2
+  exit 1
+}
+
+ensure_venv() {
+  if [ ! -x "$PY" ]; then
+    log "Creating the virtualenv in .venv"
+    "$(pick_python)" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(sha256sum requirements.lock | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "Installing pinned Python packages (requirements.lock)"
+    "$PY" -m pip install -q --upgrade pip
+    "$PY" -m pip install -q --no-deps -r requirements.lock
+    "$PY" -m pip check >/dev/null
+    echo "$want" > "$stamp"
+  fi
+}
+
+compile_messages() {
+  log "Compiling translations"
+  "$PY" manage.py compilemessages --ignore=.venv -v 0
+}
+
+redis_up() { "$PY" -c 'import redis,sys; redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()' >/dev/null 2>&1; }
+postgres_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+ensure_services() {
+  ensure_apt postgresql redis-server
+  if ! postgres_up; then
+    log "Starting PostgreSQL"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start \
+      || $SUDO service postgresql start
+    for _ in $(seq 1 30); do postgres_up && break; sleep 1; done
+  fi
+  if ! redis_up; then
+    log "Starting Redis"
+    $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    for _ in $(seq 1 30); do redis_up && break; sleep 1; done
+  fi
+  postgres_up || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+  redis_up || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
+}

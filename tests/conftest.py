@@ -1,0 +1,87 @@
+"""Shared fixtures. Tests run on real PostgreSQL and Redis (see kosha_portal/test_settings.py)."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from kosha_portal.accounts.roles import ADMINISTRATORS, DESK_STAFF, EXPERTS
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: Playwright cannot download its own browser here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture
+def artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters and cached lookups live in Redis; each test starts clean."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username, *, role=None, is_staff=False, is_superuser=False, password="pw-12345678",
+             **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password=password, is_staff=is_staff, is_superuser=is_superuser,
+            email=extra.pop("email", f"{username}@example.jp"), **extra,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def desk_user(make_user):
+    return make_user("desk1", role=DESK_STAFF, is_staff=True, last_name="窓口", first_name="花子")
+
+
+@pytest.fixture
+def admin_user_kosha(make_user):
+    return make_user("admin1", role=ADMINISTRATORS, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def expert_group_user(make_user):
+    return make_user("expert-user", role=EXPERTS)
+
+
+@pytest.fixture
+def desk_client(client, desk_user):
+    client.force_login(desk_user)
+    return client
+
+
+@pytest.fixture
+def mail_outbox(mailoutbox):
+    """Messages delivered through the outbox (eager Celery + locmem backend in tests)."""
+    return mailoutbox
