@@ -57,7 +57,7 @@ ensure_venv() {
 
 compile_messages() {
   log "Compiling translations"
-  "$PY" manage.py compilemessages --ignore=.venv -v 0
+  DJANGO_DEBUG="${DJANGO_DEBUG:-true}" "$PY" manage.py compilemessages --ignore=.venv -v 0
 }
 
 redis_up() { "$PY" -c 'import redis,sys; redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()' >/dev/null 2>&1; }
