@@ -1,0 +1,128 @@
+"""Real components for the foundation tests: an SMTP server on loopback (aiosmtpd), a private
+redis-server, and a test-only template directory."""
+
+import asyncio
+import copy
+import email
+import email.policy
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RecordingHandler:
+    """Keeps every message it accepts; answers ``451`` to the next ``fail_next`` deliveries."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.fail_next = 0
+        self.delay = 0.0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_next:
+            self.fail_next -= 1
+            return "451 4.3.0 Try again later"
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self):
+        self.port = free_port()
+        self.handler = RecordingHandler()
+        self.controller = None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free loopback port, with Django's SMTP backend pointed at it."""
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def test_templates(settings):
+    """Adds tests/foundation/templates to the template search path."""
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [TEMPLATE_DIR, *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates
+    return TEMPLATE_DIR
+
+
+@pytest.fixture
+def private_redis():
+    """Our own redis-server on a free port, so stopping it disturbs nobody else."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed (scripts/test installs it)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
+    for _attempt in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("private redis-server did not start")
+
+    class PrivateRedis:
+        def __init__(self):
+            self.url, self.process = url, process
+
+        def stop(self):
+            if self.process.poll() is None:
+                self.process.terminate()
+                self.process.wait(timeout=10)
+
+    server = PrivateRedis()
+    yield server
+    server.stop()
