@@ -222,6 +222,8 @@ PROGRAM = {
     "address": "東京都千代田区神田佐久間町1-9 東京都産業労働局秋葉原庁舎5F",
 }
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-04")
+CONSULTATION_MIN_FILL_SECONDS = env.float("CONSULTATION_MIN_FILL_SECONDS", default=3)
+CONSULTATION_RATE_LIMIT = env.int("CONSULTATION_RATE_LIMIT", default=5)  # intake POSTs per IP per minute
 
 # --- Crispy forms -------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
