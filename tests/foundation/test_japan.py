@@ -265,6 +265,14 @@ def test_wareki_template_filter():
     assert rendered == "平成31年4月30日(火) / 令和元年5月1日(水) / 令和5年4月3日 / 令和5年度 / ."
 
 
+def test_wareki_filter_accepts_iso_strings_from_frozen_json_contexts():
+    template = Template("{% load japan %}{{ a|wareki }}|{{ b|wareki }}|{{ c|wareki }}")
+    rendered = template.render(
+        Context({"a": "2019-05-01", "b": "2023-04-03T10:00:00+09:00", "c": "not a date"})
+    )
+    assert rendered == "令和元年5月1日(水)|令和5年4月3日(月)|"
+
+
 @pytest.mark.parametrize(
     ("day", "fiscal_year"),
     [

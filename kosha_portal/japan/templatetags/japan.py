@@ -1,4 +1,7 @@
+import datetime
+
 from django import template
+from django.utils.dateparse import parse_date, parse_datetime
 
 from ..fiscal import fiscal_year_label
 from ..phone import normalize_phone
@@ -12,6 +15,14 @@ register = template.Library()
 def wareki(value, arg=""):
     """``{{ date|wareki }}`` → 令和5年4月3日(月); ``{{ date|wareki:"noweekday" }}`` omits the day."""
     if not value:
+        return ""
+    if isinstance(value, str):
+        # Frozen PDF contexts are JSON, so their dates arrive as ISO strings.
+        try:
+            value = parse_datetime(value) or parse_date(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime.date):
         return ""
     return format_wareki(value, weekday=arg != "noweekday")
 
