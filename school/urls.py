@@ -1,7 +1,38 @@
 from django.urls import path
 
-from kosha_portal.views import home
+from . import views
 
 app_name = "school"
-# Replaced by the school app's own views.
-urlpatterns = [path("", home, name="about")]
+urlpatterns = [
+    path("", views.about, name="about"),
+    path("apply/", views.apply, name="apply"),
+    path("apply/done/", views.apply_done, name="apply_done"),
+    path("applications/<int:pk>/", views.application_status, name="application_status"),
+    path("staff/", views.staff_home, name="staff_home"),
+    path("staff/cohorts/<int:pk>/roster/", views.roster, name="roster"),
+    path("staff/cohorts/<int:pk>/roster.csv", views.roster_csv, name="roster_csv"),
+    path("staff/cohorts/<int:pk>/roster.xlsx", views.roster_xlsx, name="roster_xlsx"),
+    path("staff/cohorts/<int:pk>/roster/pdf/", views.roster_pdf, name="roster_pdf"),
+    path(
+        "staff/cohorts/<int:pk>/documents/<uuid:uuid>/",
+        views.document_download,
+        name="document_download",
+    ),
+    path("staff/cohorts/<int:pk>/import/", views.roster_import, name="roster_import"),
+    path(
+        "staff/cohorts/<int:pk>/import/template.csv", views.import_template, name="import_template"
+    ),
+    path("staff/cohorts/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("staff/cohorts/<int:pk>/coaching/", views.coaching, name="coaching"),
+    path("staff/cohorts/<int:pk>/certificates/", views.certificates, name="certificates"),
+    path(
+        "staff/cohorts/<int:pk>/certificates/<int:participant_pk>/issue/",
+        views.certificate_issue,
+        name="certificate_issue",
+    ),
+    path(
+        "staff/cohorts/<int:pk>/certificates/<int:participant_pk>/pdf/",
+        views.certificate_download,
+        name="certificate_download",
+    ),
+]

@@ -1,0 +1,243 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from kosha_portal.audit.admin import AuditedAdminMixin
+from kosha_portal.errors import DomainError
+
+from . import services
+from .models import (
+    Application,
+    Attendance,
+    Certificate,
+    CoachingVisit,
+    Cohort,
+    CurriculumSession,
+    Instructor,
+    Participant,
+)
+
+
+class CurriculumSessionInline(admin.TabularInline):
+    model = CurriculumSession
+    extra = 1
+    fields = ["number", "kind", "date", "start_time", "end_time", "topic", "instructor"]
+
+
+def _run(modeladmin, request, queryset, service, done_message, **kwargs):
+    done = 0
+    for obj in queryset:
+        try:
+            service(actor=request.user, **{kwargs.get("arg", "cohort"): obj})
+            done += 1
+        except DomainError as error:
+            modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(Cohort)
+class CohortAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "start_date",
+        "end_date",
+        "capacity",
+        "completion_threshold_percent",
+        "staff_links",
+    ]
+    list_filter = ["status"]
+    inlines = [CurriculumSessionInline]
+    filter_horizontal = ["instructors"]
+    readonly_fields = ["status", "recruiting_at", "started_at", "finished_at", "audit_history"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "title",
+                    "status",
+                    "start_date",
+                    "end_date",
+                    "venue",
+                    "description",
+                    "instructors",
+                ]
+            },
+        ),
+        (
+            _("募集"),
+            {
+                "fields": [
+                    "application_opens_on",
+                    "application_closes_on",
+                    "capacity",
+                    "max_participants_per_company",
+                ]
+            },
+        ),
+        (
+            _("カリキュラムと修了要件"),
+            {
+                "fields": [
+                    "planned_sessions",
+                    "planned_hours",
+                    "coaching_visits_per_company",
+                    "completion_threshold_percent",
+                ]
+            },
+        ),
+        (_("履歴"), {"fields": ["recruiting_at", "started_at", "finished_at", "audit_history"]}),
+    ]
+    actions = ["open_recruiting", "start", "finish"]
+
+    @admin.display(description=_("業務画面"))
+    def staff_links(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("school:roster", args=[obj.pk]), _("名簿・出欠・修了証")
+        )
+
+    @admin.action(description=_("選択した期の募集を開始する"))
+    def open_recruiting(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            services.cohort_open_recruiting,
+            _("%(n)s件の期で募集を開始しました。"),
+        )
+
+    @admin.action(description=_("選択した期を開講する"))
+    def start(self, request, queryset):
+        _run(self, request, queryset, services.cohort_start, _("%(n)s件の期を開講しました。"))
+
+    @admin.action(description=_("選択した期を修了にする"))
+    def finish(self, request, queryset):
+        _run(self, request, queryset, services.cohort_finish, _("%(n)s件の期を修了にしました。"))
+
+
+@admin.register(Instructor)
+class InstructorAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "name_kana", "qualification", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "name_kana"]
+    readonly_fields = ["audit_history"]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    fields = ["position", "name", "name_kana", "department", "role", "email"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "submitted_at",
+        "cohort",
+        "organisation",
+        "main_business",
+        "status",
+        "roster_number",
+    ]
+    list_filter = ["cohort", "status"]
+    search_fields = ["organisation__name", "contact_name", "contact_email", "main_business"]
+    list_select_related = ["cohort", "organisation"]
+    raw_id_fields = ["organisation"]
+    inlines = [ParticipantInline]
+    readonly_fields = [
+        "status",
+        "roster_number",
+        "submitted_at",
+        "accepted_at",
+        "waitlisted_at",
+        "declined_at",
+        "concern_list",
+        "consent_version",
+        "audit_history",
+    ]
+    fields = [
+        "cohort",
+        "organisation",
+        "main_business",
+        "status",
+        "roster_number",
+        "contact_name",
+        "contact_name_kana",
+        "contact_email",
+        "contact_phone",
+        "concern_list",
+        "concerns_other",
+        "consent_version",
+        "decision_note",
+        "submitted_at",
+        "accepted_at",
+        "waitlisted_at",
+        "declined_at",
+        "audit_history",
+    ]
+    actions = ["accept", "waitlist", "decline"]
+
+    @admin.display(description=_("現在のお悩み"))
+    def concern_list(self, obj):
+        return "、".join(obj.concern_labels) or "-"
+
+    def _transition(self, request, queryset, service, message):
+        _run(self, request, queryset.order_by("submitted_at"), service, message, arg="application")
+
+    @admin.action(description=_("受講決定にする（メール送信）"))
+    def accept(self, request, queryset):
+        self._transition(
+            request, queryset, services.application_accept, _("%(n)s社を受講決定にしました。")
+        )
+
+    @admin.action(description=_("補欠にする（メール送信）"))
+    def waitlist(self, request, queryset):
+        self._transition(
+            request, queryset, services.application_waitlist, _("%(n)s社を補欠にしました。")
+        )
+
+    @admin.action(description=_("見送りにする（メール送信）"))
+    def decline(self, request, queryset):
+        self._transition(
+            request, queryset, services.application_decline, _("%(n)s社を見送りにしました。")
+        )
+
+
+@admin.register(CoachingVisit)
+class CoachingVisitAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["application", "sequence", "date", "mode", "instructor", "topics"]
+    list_filter = ["application__cohort", "mode"]
+    list_select_related = ["application__organisation", "application__cohort", "instructor"]
+    readonly_fields = ["application", "sequence", "audit_history"]
+
+    def has_add_permission(self, request):
+        return False  # logged through the coaching page, which enforces the per-company cap
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["participant", "session", "status", "recorded_at"]
+    list_filter = ["session__cohort", "status"]
+    list_select_related = ["participant", "session"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["number", "participant", "issued_on", "attendance_percent"]
+    list_select_related = ["participant"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

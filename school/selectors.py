@@ -1,0 +1,179 @@
+"""Reads the school's views need: open cohort, roster, attendance grid and rates."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from kosha_portal.accounts.services import portal_can_access, portal_emails
+
+from .models import Application, Attendance, Cohort, Participant
+
+
+def cohort_open_for_applications() -> Cohort | None:
+    """The next cohort accepting applications today, if any."""
+    today = timezone.localdate()
+    return (
+        Cohort.objects.filter(status=Cohort.Status.RECRUITING)
+        .filter(Q(application_opens_on__isnull=True) | Q(application_opens_on__lte=today))
+        .filter(Q(application_closes_on__isnull=True) | Q(application_closes_on__gte=today))
+        .order_by("number")
+        .first()
+    )
+
+
+def cohort_upcoming() -> Cohort | None:
+    """The next recruiting cohort even when its window has not opened yet (for the school page)."""
+    return Cohort.objects.filter(status=Cohort.Status.RECRUITING).order_by("number").first()
+
+
+def affiliations_summary(participants) -> str:
+    """所属・役職 of a company's participants as the leaflet prints them: identical ones merged
+    with a head count (営業部 次長（2名）)."""
+    counts: dict[str, int] = {}
+    for participant in participants:
+        counts[participant.affiliation] = counts.get(participant.affiliation, 0) + 1
+    return "、".join(label if n == 1 else f"{label}（{n}名）" for label, n in counts.items())
+
+
+@dataclass
+class RosterRow:
+    number: int
+    application: Application
+    company: str
+    main_business: str
+    affiliations: str
+    participants: list = field(default_factory=list)
+
+
+def accepted_applications(cohort: Cohort):
+    return (
+        cohort.applications.filter(status=Application.Status.ACCEPTED)
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.order_by("position", "pk"))
+        )
+        .order_by("roster_number")
+    )
+
+
+def roster_rows(cohort: Cohort) -> list[RosterRow]:
+    """The cohort's roster in № order (company names are for staff only)."""
+    rows = []
+    for application in accepted_applications(cohort):
+        participants = list(application.participants.all())
+        rows.append(
+            RosterRow(
+                number=application.roster_number,
+                application=application,
+                company=application.organisation.name,
+                main_business=application.main_business,
+                affiliations=affiliations_summary(participants),
+                participants=participants,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    attended: int
+    sessions: int
+    threshold: int
+
+    @property
+    def percent(self) -> str:
+        if not self.sessions:
+            return "0.0"
+        value = Decimal(self.attended * 100) / Decimal(self.sessions)
+        return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+    @property
+    def eligible(self) -> bool:
+        # Integer arithmetic: 4 of 5 sessions is exactly 80 %, never 79.99….
+        return self.sessions > 0 and self.attended * 100 >= self.threshold * self.sessions
+
+
+def attendance_summary(*, attended: int, sessions: int, threshold: int) -> AttendanceSummary:
+    """Attendance rate = sessions attended (present, or late/left early) / the cohort's sessions."""
+    return AttendanceSummary(attended=attended, sessions=sessions, threshold=threshold)
+
+
+def attendance_summary_for(participant: Participant) -> AttendanceSummary:
+    cohort = participant.application.cohort
+    attended = participant.attendances.filter(status__in=Attendance.ATTENDED).count()
+    return attendance_summary(
+        attended=attended,
+        sessions=cohort.sessions.count(),
+        threshold=cohort.completion_threshold_percent,
+    )
+
+
+def attendance_grid(cohort: Cohort) -> dict:
+    """Sessions, roster participants, their marks and rates for the attendance page."""
+    sessions = list(cohort.sessions.select_related("instructor").order_by("number"))
+    marks = {
+        (a.participant_id, a.session_id): a.status
+        for a in Attendance.objects.filter(session__cohort=cohort)
+    }
+    attended = dict(
+        Participant.objects.filter(application__cohort=cohort)
+        .annotate(n=Count("attendances", filter=Q(attendances__status__in=Attendance.ATTENDED)))
+        .values_list("pk", "n")
+    )
+    rows = []
+    for roster_row in roster_rows(cohort):
+        for participant in roster_row.participants:
+            summary = attendance_summary(
+                attended=attended.get(participant.pk, 0),
+                sessions=len(sessions),
+                threshold=cohort.completion_threshold_percent,
+            )
+            rows.append(
+                {
+                    "roster": roster_row,
+                    "participant": participant,
+                    "summary": summary,
+                    "cells": [
+                        {
+                            "session": s,
+                            "status": marks.get((participant.pk, s.pk), ""),
+                            "name": f"a-{participant.pk}-{s.pk}",
+                        }
+                        for s in sessions
+                    ],
+                }
+            )
+    return {"sessions": sessions, "rows": rows}
+
+
+def application_get_for_portal(request, pk: int) -> Application:
+    """A company-side view of one application: 404 alike for missing and forbidden."""
+    application = (
+        Application.objects.select_related("cohort", "organisation")
+        .prefetch_related("participants")
+        .filter(pk=pk)
+        .first()
+    )
+    if application is None or not portal_can_access(
+        request, application, organisation_id=application.organisation_id
+    ):
+        raise Http404
+    return application
+
+
+def applications_for_portal(request):
+    from kosha_portal.accounts.services import portal_organisation_ids
+
+    organisation_ids = portal_organisation_ids(request)
+    emails = portal_emails(request)
+    candidates = (
+        Application.objects.select_related("cohort", "organisation")
+        .filter(Q(organisation_id__in=organisation_ids) | Q(contact_email__in=emails))
+        .order_by("-submitted_at")
+    )
+    return [
+        a for a in candidates if portal_can_access(request, a, organisation_id=a.organisation_id)
+    ]

@@ -1,0 +1,526 @@
+"""Every write of the school app: cohorts, applications and selection, roster import, attendance,
+coaching visits and completion certificates."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from companies.services import organisation_find_or_create
+from kosha_portal.accounts.services import access_link_issue, access_link_url
+from kosha_portal.audit.services import audit_record
+from kosha_portal.documents.services import document_request
+from kosha_portal.errors import DomainError
+from kosha_portal.mail.services import email_enqueue
+
+from .models import (
+    Application,
+    Attendance,
+    Certificate,
+    CoachingVisit,
+    Cohort,
+    CurriculumSession,
+    Participant,
+)
+from .selectors import attendance_summary_for, roster_rows
+
+
+class RosterImportError(DomainError):
+    """The import file had bad rows; ``errors`` lists (row number, reason) and nothing was saved."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        super().__init__(
+            _("取り込めない行があったため、1件も取り込んでいません。"),
+            code="import_rows",
+            field="file",
+        )
+        self.errors = errors
+
+
+# --- cohort workflow ----------------------------------------------------------------------------
+
+_COHORT_MILESTONE = {
+    Cohort.Status.RECRUITING: "recruiting_at",
+    Cohort.Status.IN_PROGRESS: "started_at",
+    Cohort.Status.FINISHED: "finished_at",
+}
+
+
+def _cohort_transition(*, cohort: Cohort, to: str, actor) -> Cohort:
+    with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        if to not in Cohort.TRANSITIONS[cohort.status]:
+            raise DomainError(
+                _("「%(current)s」の期を「%(target)s」にはできません。")
+                % {"current": cohort.get_status_display(), "target": Cohort.Status(to).label},
+                code="transition",
+            )
+        previous = cohort.status
+        cohort.status = to
+        setattr(cohort, _COHORT_MILESTONE[to], timezone.now())
+        cohort.save(update_fields=["status", _COHORT_MILESTONE[to]])
+        audit_record(
+            actor=actor,
+            action=f"school.cohort.{to}",
+            obj=cohort,
+            changes={"from": previous, "to": to},
+        )
+        return cohort
+
+
+def cohort_open_recruiting(*, cohort: Cohort, actor) -> Cohort:
+    """Open the cohort for applications (募集開始)."""
+    return _cohort_transition(cohort=cohort, to=Cohort.Status.RECRUITING, actor=actor)
+
+
+def cohort_start(*, cohort: Cohort, actor) -> Cohort:
+    """Start the course (開講)."""
+    return _cohort_transition(cohort=cohort, to=Cohort.Status.IN_PROGRESS, actor=actor)
+
+
+def cohort_finish(*, cohort: Cohort, actor) -> Cohort:
+    """Close the course (修了)."""
+    return _cohort_transition(cohort=cohort, to=Cohort.Status.FINISHED, actor=actor)
+
+
+# --- applications -------------------------------------------------------------------------------
+
+
+def _check_accepting(cohort: Cohort, today: datetime.date) -> None:
+    if cohort.status != Cohort.Status.RECRUITING:
+        raise DomainError(_("この期は現在お申込みを受け付けていません。"), code="closed")
+    if cohort.application_opens_on and today < cohort.application_opens_on:
+        raise DomainError(_("お申込みの受付開始前です。"), code="not_open")
+    if cohort.application_closes_on and today > cohort.application_closes_on:
+        raise DomainError(_("お申込みの受付期間は終了しました。"), code="closed")
+
+
+def application_submit(
+    *,
+    cohort: Cohort,
+    organisation_data: dict,
+    contact: dict,
+    participants: list[dict],
+    concerns: list[str],
+    concerns_other: str,
+    actor,
+) -> Application:
+    """A company applies for a cohort; it receives a confirmation email with its personal link."""
+    participants = [p for p in participants if p.get("name")]
+    today = timezone.localdate()
+    with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        _check_accepting(cohort, today)
+        if not 1 <= len(participants) <= cohort.max_participants_per_company:
+            raise DomainError(
+                _("参加者は1名以上%(max)s名以下でご登録ください。")
+                % {"max": cohort.max_participants_per_company},
+                code="participants",
+            )
+        organisation = organisation_find_or_create(data=organisation_data, actor=actor)
+        if (
+            cohort.applications.filter(organisation=organisation)
+            .exclude(status=Application.Status.DECLINED)
+            .exists()
+        ):
+            raise DomainError(
+                _(
+                    "この事業者様からは、すでにこの期へのお申込みをいただいています。"
+                    "お申込み内容はお送りしたメールのリンクからご確認いただけます。"
+                ),
+                code="duplicate",
+                field="org_corporate_number",
+            )
+        valid = {c.value for c in Application.Concern}
+        application = Application.objects.create(
+            cohort=cohort,
+            organisation=organisation,
+            main_business=organisation_data.get("main_business") or organisation.main_business,
+            contact_name=contact["name"],
+            contact_name_kana=contact.get("name_kana", ""),
+            contact_email=contact["email"],
+            contact_phone=contact.get("phone", ""),
+            concerns=[c for c in concerns if c in valid],
+            concerns_other=concerns_other or "",
+            consent_version=settings.PRIVACY_NOTICE_VERSION,
+        )
+        for position, data in enumerate(participants, start=1):
+            Participant.objects.create(
+                application=application,
+                position=position,
+                name=data["name"],
+                name_kana=data.get("name_kana", ""),
+                department=data.get("department", ""),
+                role=data.get("role", ""),
+                email=data.get("email", ""),
+            )
+        audit_record(
+            actor=actor,
+            action="school.application.submit",
+            obj=application,
+            changes={"participants": len(participants)},
+        )
+        _link, token = access_link_issue(
+            email=application.contact_email, organisation=organisation, target=application
+        )
+        email_enqueue(
+            to=application.contact_email,
+            template="school/emails/application_received",
+            context=_email_context(application, portal_url=access_link_url(token)),
+            related=application,
+        )
+        return application
+
+
+def _email_context(application: Application, **extra) -> dict:
+    cohort = application.cohort
+    return {
+        "contact_name": application.contact_name,
+        "organisation_name": application.organisation.name,
+        "cohort_label": cohort.label,
+        "cohort_title": cohort.title,
+        "start_date": cohort.start_date,
+        "end_date": cohort.end_date,
+        "venue": cohort.venue,
+        "participants": [p.name for p in application.participants.all()],
+        "status_label": str(application.get_status_display()),
+        **extra,
+    }
+
+
+def _application_transition(
+    *, application: Application, to: str, actor, note: str = ""
+) -> Application:
+    with transaction.atomic():
+        # The cohort row is the lock that serialises every acceptance: the seat count and the
+        # next roster number are read and written under it.
+        cohort = Cohort.objects.select_for_update().get(pk=application.cohort_id)
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if to not in Application.TRANSITIONS[application.status]:
+            raise DomainError(
+                _("「%(current)s」の申込を「%(target)s」にはできません。")
+                % {
+                    "current": application.get_status_display(),
+                    "target": Application.Status(to).label,
+                },
+                code="transition",
+            )
+        previous = application.status
+        now = timezone.now()
+        if to == Application.Status.ACCEPTED:
+            accepted = cohort.applications.filter(status=Application.Status.ACCEPTED)
+            if accepted.count() >= cohort.capacity:
+                raise DomainError(
+                    _(
+                        "定員（%(capacity)s社）に達しているため、受講決定できません。"
+                        "補欠として登録してください。"
+                    )
+                    % {"capacity": cohort.capacity},
+                    code="capacity",
+                )
+            application.roster_number = (accepted.aggregate(m=Max("roster_number"))["m"] or 0) + 1
+            application.accepted_at = now
+            template = "school/emails/application_accepted"
+        elif to == Application.Status.WAITING:
+            application.waitlisted_at = now
+            template = "school/emails/application_waiting"
+        else:
+            application.declined_at = now
+            template = "school/emails/application_declined"
+        application.status = to
+        if note:
+            application.decision_note = note
+        application.save()
+        audit_record(
+            actor=actor,
+            action=f"school.application.{to}",
+            obj=application,
+            changes={"from": previous, "to": to},
+        )
+        email_enqueue(
+            to=application.contact_email,
+            template=template,
+            context=_email_context(application),
+            related=application,
+        )
+        return application
+
+
+def application_accept(*, application: Application, actor, note: str = "") -> Application:
+    """受講決定: takes a seat (up to the cohort's capacity) and a roster number."""
+    return _application_transition(
+        application=application, to=Application.Status.ACCEPTED, actor=actor, note=note
+    )
+
+
+def application_waitlist(*, application: Application, actor, note: str = "") -> Application:
+    """補欠: the company waits for a seat."""
+    return _application_transition(
+        application=application, to=Application.Status.WAITING, actor=actor, note=note
+    )
+
+
+def application_decline(*, application: Application, actor, note: str = "") -> Application:
+    """見送り."""
+    return _application_transition(
+        application=application, to=Application.Status.DECLINED, actor=actor, note=note
+    )
+
+
+# --- roster import ------------------------------------------------------------------------------
+
+
+def roster_import(*, cohort: Cohort, rows: list[dict], actor) -> list[Application]:
+    """Import accepted companies and their participants; all rows or none.
+
+    ``rows`` come from ``roster_io.roster_file_read``; every row is checked before anything is
+    written, and RosterImportError lists each bad row."""
+    from .roster_io import roster_rows_validate
+
+    with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        groups, errors = roster_rows_validate(cohort=cohort, rows=rows)
+        if errors:
+            raise RosterImportError(errors)
+        now = timezone.now()
+        created = []
+        for group in groups:
+            organisation = organisation_find_or_create(
+                data={"name": group["company"], "main_business": group["main_business"]},
+                actor=actor,
+            )
+            if (
+                cohort.applications.filter(organisation=organisation)
+                .exclude(status=Application.Status.DECLINED)
+                .exists()
+            ):
+                raise RosterImportError(
+                    [(group["rows"][0], _("この事業者はすでにこの期に登録されています。"))]
+                )
+            application = Application.objects.create(
+                cohort=cohort,
+                organisation=organisation,
+                main_business=group["main_business"],
+                contact_name=group["participants"][0]["name"],
+                contact_email=group["contact_email"],
+                consent_version="import",
+                status=Application.Status.ACCEPTED,
+                roster_number=group["number"],
+                accepted_at=now,
+            )
+            for position, data in enumerate(group["participants"], start=1):
+                Participant.objects.create(application=application, position=position, **data)
+            created.append(application)
+        audit_record(
+            actor=actor,
+            action="school.roster.import",
+            obj=cohort,
+            changes={"companies": len(created), "rows": len(rows)},
+        )
+        return created
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+def attendance_record(*, cohort: Cohort, marks: dict[tuple[int, int], str], actor) -> int:
+    """Save the attendance grid: ``marks[(participant_id, session_id)]`` is a status, or '' to
+    clear the mark. Returns how many cells changed."""
+    valid = {s.value for s in Attendance.Status}
+    with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        participants = set(
+            Participant.objects.filter(
+                application__cohort=cohort,
+                application__status=Application.Status.ACCEPTED,
+            ).values_list("pk", flat=True)
+        )
+        sessions = set(cohort.sessions.values_list("pk", flat=True))
+        existing = {
+            (a.participant_id, a.session_id): a
+            for a in Attendance.objects.filter(session__cohort=cohort)
+        }
+        changed = 0
+        for (participant_id, session_id), status in marks.items():
+            if participant_id not in participants or session_id not in sessions:
+                raise DomainError(_("この期の受講者・研修回ではありません。"), code="scope")
+            if status and status not in valid:
+                raise DomainError(_("出欠の値が正しくありません。"), code="status")
+            current = existing.get((participant_id, session_id))
+            if not status:
+                if current:
+                    current.delete()
+                    changed += 1
+            elif current is None:
+                Attendance.objects.create(
+                    participant_id=participant_id, session_id=session_id, status=status
+                )
+                changed += 1
+            elif current.status != status:
+                current.status = status
+                current.save(update_fields=["status", "recorded_at"])
+                changed += 1
+        if changed:
+            audit_record(
+                actor=actor,
+                action="school.attendance.record",
+                obj=cohort,
+                changes={"cells": changed},
+            )
+        return changed
+
+
+# --- coaching visits ----------------------------------------------------------------------------
+
+
+def coaching_visit_record(
+    *,
+    application: Application,
+    date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    mode: str,
+    topics: str,
+    notes: str = "",
+    instructor=None,
+    actor,
+) -> CoachingVisit:
+    """Log one 個別支援 visit; refused beyond the cohort's per-company cap."""
+    if end_time <= start_time:
+        raise DomainError(_("終了時刻は開始時刻より後にしてください。"), field="end_time")
+    with transaction.atomic():
+        # Lock the company's row: two staff logging a visit at once cannot both take the last one.
+        application = (
+            Application.objects.select_for_update().select_related("cohort").get(pk=application.pk)
+        )
+        if application.status != Application.Status.ACCEPTED:
+            raise DomainError(_("受講決定した企業にのみ個別支援を記録できます。"), code="status")
+        cap = application.cohort.coaching_visits_per_company
+        done = application.coaching_visits.count()
+        if done >= cap:
+            raise DomainError(
+                _("個別支援はこの期では1社%(cap)s回までです（実施済み%(done)s回）。")
+                % {"cap": cap, "done": done},
+                code="cap",
+            )
+        visit = CoachingVisit.objects.create(
+            application=application,
+            sequence=done + 1,
+            date=date,
+            start_time=start_time,
+            end_time=end_time,
+            mode=mode,
+            topics=topics,
+            notes=notes,
+            instructor=instructor,
+        )
+        audit_record(actor=actor, action="school.coaching.record", obj=visit)
+        return visit
+
+
+# --- certificates -------------------------------------------------------------------------------
+
+CERTIFICATE_KIND = "school.certificate"
+ROSTER_KIND = "school.roster"
+
+
+def certificate_issue(
+    *, participant: Participant, actor, issued_on: datetime.date | None = None
+) -> Certificate:
+    """Issue the 修了証 of a participant who met the threshold and render its PDF."""
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_for_update()
+            .select_related("application__cohort", "application__organisation")
+            .get(pk=participant.pk)
+        )
+        application = participant.application
+        cohort = application.cohort
+        if application.status != Application.Status.ACCEPTED:
+            raise DomainError(_("受講決定した企業の参加者ではありません。"), code="status")
+        summary = attendance_summary_for(participant)
+        if not summary.eligible:
+            raise DomainError(
+                _("出席率が%(rate)s％のため、修了基準（%(threshold)s％以上）に達していません。")
+                % {"rate": summary.percent, "threshold": cohort.completion_threshold_percent},
+                code="threshold",
+            )
+        certificate = Certificate.objects.filter(participant=participant).first()
+        if certificate is None:
+            issued = Certificate.objects.filter(participant__application__cohort=cohort).count()
+            certificate = Certificate.objects.create(
+                participant=participant,
+                number=f"{cohort.number}-{issued + 1:03d}",
+                issued_on=issued_on or timezone.localdate(),
+                attendance_percent=Decimal(summary.percent),
+            )
+            audit_record(actor=actor, action="school.certificate.issue", obj=certificate)
+        document_request(
+            kind=CERTIFICATE_KIND,
+            template="school/pdf/certificate.html",
+            related=participant,
+            filename=f"shuryosho-{cohort.number}-{certificate.number}.pdf",
+            actor=actor,
+            context={
+                "name": participant.name,
+                "organisation": application.organisation.name,
+                "cohort_label": cohort.label,
+                "cohort_title": cohort.title,
+                "start_date": cohort.start_date.isoformat(),
+                "end_date": cohort.end_date.isoformat(),
+                "issued_on": certificate.issued_on.isoformat(),
+                "number": certificate.number,
+            },
+        )
+        return certificate
+
+
+def roster_pdf_request(*, cohort: Cohort, actor, with_names: bool = True):
+    """Render the cohort's roster as a printable PDF (in a task)."""
+    rows = roster_rows(cohort)
+    with transaction.atomic():
+        document = document_request(
+            kind=ROSTER_KIND if with_names else f"{ROSTER_KIND}.public",
+            template="school/pdf/roster.html",
+            related=cohort,
+            actor=actor,
+            filename=f"school-roster-{cohort.number}{'' if with_names else '-public'}.pdf",
+            context={
+                "cohort_label": cohort.label,
+                "cohort_title": cohort.title,
+                "with_names": with_names,
+                "generated_on": timezone.localdate().isoformat(),
+                "rows": [
+                    {
+                        "number": r.number,
+                        "company": r.company if with_names else "",
+                        "main_business": r.main_business,
+                        "affiliations": r.affiliations,
+                    }
+                    for r in rows
+                ],
+            },
+        )
+        return document
+
+
+__all__ = [
+    "CurriculumSession",
+    "RosterImportError",
+    "application_accept",
+    "application_decline",
+    "application_submit",
+    "application_waitlist",
+    "attendance_record",
+    "certificate_issue",
+    "coaching_visit_record",
+    "cohort_finish",
+    "cohort_open_recruiting",
+    "cohort_start",
+    "roster_import",
+    "roster_pdf_request",
+]

@@ -1,0 +1,344 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kosha_portal.documents.models import GeneratedDocument
+from kosha_portal.documents.services import documents_for, latest_ready_document
+from kosha_portal.documents.views import document_response
+from kosha_portal.errors import DomainError
+from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+
+from . import roster_io, selectors, services
+from .forms import CoachingVisitForm, RosterImportForm, SchoolApplicationForm
+from .models import Application, Attendance, Certificate, CoachingVisit, Cohort, Participant
+
+# --- public -------------------------------------------------------------------------------------
+
+
+@login_not_required
+def about(request):
+    """What the school is, who it suits, and the next cohort."""
+    return render(
+        request,
+        "school/about.html",
+        {
+            "cohort": selectors.cohort_upcoming(),
+            "open_cohort": selectors.cohort_open_for_applications(),
+            "concerns": Application.Concern.choices,
+        },
+    )
+
+
+@login_not_required
+def apply(request):
+    cohort = selectors.cohort_open_for_applications()
+    if cohort is None:
+        return render(request, "school/apply_closed.html", {"cohort": selectors.cohort_upcoming()})
+    form = SchoolApplicationForm(
+        request.POST or None, max_participants=cohort.max_participants_per_company
+    )
+    if request.method == "POST":
+        if rate_limit_exceeded(
+            scope="school-apply", key=client_ip(request), limit=20, window_seconds=600
+        ):
+            return too_many_requests(request, retry_after=600)
+        if form.is_valid():
+            try:
+                application = services.application_submit(
+                    cohort=cohort,
+                    organisation_data=form.organisation_data(),
+                    contact=form.contact(),
+                    participants=form.participants(),
+                    concerns=form.cleaned_data["concerns"],
+                    concerns_other=form.cleaned_data["concerns_other"],
+                    actor=f"company:{form.cleaned_data['contact_email']}",
+                )
+            except DomainError as error:
+                error.add_to_form(form)
+            else:
+                request.session["school_applied"] = application.pk
+                return redirect("school:apply_done")
+    return render(request, "school/apply.html", {"form": form, "cohort": cohort})
+
+
+@login_not_required
+def apply_done(request):
+    application = (
+        Application.objects.select_related("cohort")
+        .filter(pk=request.session.get("school_applied"))
+        .first()
+    )
+    if application is None:
+        return redirect("school:about")
+    return render(request, "school/apply_done.html", {"application": application})
+
+
+@login_not_required
+def application_status(request, pk):
+    """The company's own view of its application (through its personal link)."""
+    application = selectors.application_get_for_portal(request, pk)
+    return render(request, "school/application_status.html", {"application": application})
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+def staff_required(view):
+    """Staff with the school's permissions; everybody else gets a 404 (login is enforced by the
+    middleware before this runs)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_active and user.is_staff and user.has_perm("school.view_cohort")):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _cohort(pk) -> Cohort:
+    return get_object_or_404(Cohort, pk=pk)
+
+
+@staff_required
+def staff_home(request):
+    cohorts = Cohort.objects.all()
+    return render(request, "school/staff/home.html", {"cohorts": cohorts})
+
+
+@staff_required
+def roster(request, pk):
+    cohort = _cohort(pk)
+    documents = documents_for(cohort).filter(kind__startswith=services.ROSTER_KIND)[:5]
+    return render(
+        request,
+        "school/staff/roster.html",
+        {
+            "cohort": cohort,
+            "rows": selectors.roster_rows(cohort),
+            "documents": documents,
+        },
+    )
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required
+def roster_csv(request, pk):
+    cohort = _cohort(pk)
+    public = request.GET.get("public") == "1"
+    return _download(
+        roster_io.roster_csv(cohort, with_names=not public),
+        f"school-roster-{cohort.number}{'-public' if public else ''}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+@staff_required
+def roster_xlsx(request, pk):
+    cohort = _cohort(pk)
+    public = request.GET.get("public") == "1"
+    return _download(
+        roster_io.roster_xlsx(cohort, with_names=not public),
+        f"school-roster-{cohort.number}{'-public' if public else ''}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@staff_required
+@require_POST
+def roster_pdf(request, pk):
+    cohort = _cohort(pk)
+    services.roster_pdf_request(
+        cohort=cohort, actor=request.user, with_names=request.POST.get("public") != "1"
+    )
+    messages.success(
+        request, _("名簿のPDFを作成しています。しばらくしてからこの画面を更新してください。")
+    )
+    return redirect("school:roster", pk=cohort.pk)
+
+
+@staff_required
+def document_download(request, pk, uuid):
+    cohort = _cohort(pk)
+    document = get_object_or_404(documents_for(cohort), uuid=uuid)
+    return document_response(document, actor=request.user)
+
+
+@staff_required
+def roster_import(request, pk):
+    cohort = _cohort(pk)
+    form = RosterImportForm(request.POST or None, request.FILES or None)
+    row_errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = roster_io.roster_file_read(form.cleaned_data["file"])
+            created = services.roster_import(cohort=cohort, rows=rows, actor=request.user)
+        except services.RosterImportError as error:
+            row_errors = error.errors
+            error.add_to_form(form)
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("%(n)s社を名簿に取り込みました。") % {"n": len(created)})
+            return redirect("school:roster", pk=cohort.pk)
+    return render(
+        request,
+        "school/staff/import.html",
+        {
+            "cohort": cohort,
+            "form": form,
+            "row_errors": row_errors,
+        },
+    )
+
+
+@staff_required
+def import_template(request, pk):
+    cohort = _cohort(pk)
+    return _download(
+        roster_io.import_template_csv(),
+        f"school-roster-import-{cohort.number}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+@staff_required
+def attendance(request, pk):
+    cohort = _cohort(pk)
+    grid = selectors.attendance_grid(cohort)
+    if request.method == "POST":
+        marks = {}
+        for row in grid["rows"]:
+            for cell in row["cells"]:
+                if cell["name"] in request.POST:
+                    marks[(row["participant"].pk, cell["session"].pk)] = request.POST[cell["name"]]
+        try:
+            changed = services.attendance_record(cohort=cohort, marks=marks, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("出欠を保存しました（%(n)s件更新）。") % {"n": changed})
+            return redirect("school:attendance", pk=cohort.pk)
+    return render(
+        request,
+        "school/staff/attendance.html",
+        {
+            "cohort": cohort,
+            **grid,
+            "statuses": Attendance.Status.choices,
+        },
+    )
+
+
+@staff_required
+def coaching(request, pk):
+    cohort = _cohort(pk)
+    form = CoachingVisitForm(request.POST or None, cohort=cohort)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.coaching_visit_record(
+                application=data["application"],
+                date=data["date"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                mode=data["mode"],
+                instructor=data["instructor"],
+                topics=data["topics"],
+                notes=data["notes"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("個別支援の記録を保存しました。"))
+            return redirect("school:coaching", pk=cohort.pk)
+    rows = selectors.roster_rows(cohort)
+    visits = {}
+    for visit in CoachingVisit.objects.filter(application__cohort=cohort).select_related(
+        "instructor"
+    ):
+        visits.setdefault(visit.application_id, []).append(visit)
+    return render(
+        request,
+        "school/staff/coaching.html",
+        {
+            "cohort": cohort,
+            "form": form,
+            "companies": [{"row": r, "visits": visits.get(r.application.pk, [])} for r in rows],
+        },
+    )
+
+
+@staff_required
+def certificates(request, pk):
+    cohort = _cohort(pk)
+    grid = selectors.attendance_grid(cohort)
+    issued = {
+        c.participant_id: c
+        for c in Certificate.objects.filter(participant__application__cohort=cohort)
+    }
+    ready = {
+        int(d.object_id)
+        for d in GeneratedDocument.objects.filter(
+            kind=services.CERTIFICATE_KIND,
+            status=GeneratedDocument.Status.READY,
+            object_id__in=[str(r["participant"].pk) for r in grid["rows"]],
+        )
+    }
+    rows = [
+        {
+            **r,
+            "certificate": issued.get(r["participant"].pk),
+            "pdf_ready": r["participant"].pk in ready,
+        }
+        for r in grid["rows"]
+    ]
+    return render(request, "school/staff/certificates.html", {"cohort": cohort, "rows": rows})
+
+
+def _participant(cohort_pk, participant_pk) -> Participant:
+    return get_object_or_404(
+        Participant.objects.select_related("application__cohort"),
+        pk=participant_pk,
+        application__cohort_id=cohort_pk,
+        application__status=Application.Status.ACCEPTED,
+    )
+
+
+@staff_required
+@require_POST
+def certificate_issue(request, pk, participant_pk):
+    participant = _participant(pk, participant_pk)
+    try:
+        services.certificate_issue(participant=participant, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(name)s様の修了証を作成しています。") % {"name": participant.name}
+        )
+    return redirect("school:certificates", pk=pk)
+
+
+@staff_required
+def certificate_download(request, pk, participant_pk):
+    participant = _participant(pk, participant_pk)
+    if not hasattr(participant, "certificate"):
+        raise Http404
+    document = latest_ready_document(participant, kind=services.CERTIFICATE_KIND)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=request.user)
