@@ -14,8 +14,9 @@ from kosha_portal.mail.services import email_enqueue
 
 @pytest.fixture
 def real_worker(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read the app's configuration before touching Django settings: it loads them lazily.
     saved = app.conf.task_always_eager, app.conf.worker_hijack_root_logger
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # what /healthz looks at
     app.conf.task_always_eager = False
     app.conf.worker_hijack_root_logger = False
     app.control.purge()  # leftovers of an earlier, interrupted run
