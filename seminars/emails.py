@@ -1,0 +1,91 @@
+"""Every email the seminars app sends, written to the outbox inside the caller's transaction.
+
+The online URL is put into a context only for a registrant who holds an online seat; templates
+never read ``seminar.online_url`` themselves."""
+
+from kosha_portal.accounts.services import access_link_issue, access_link_url
+from kosha_portal.mail.services import email_enqueue
+
+from .ics import registration_ics
+from .models import Registration
+
+TEMPLATE = "seminars/emails/{}"
+
+
+def _personal_url(registration: Registration) -> str:
+    _link, token = access_link_issue(
+        email=registration.email, organisation=None, target=registration
+    )
+    return access_link_url(token)
+
+
+def _context(registration: Registration, **extra) -> dict:
+    seminar = registration.seminar
+    return {
+        "registration": registration,
+        "seminar": seminar,
+        "online_url": seminar.online_url if registration.may_see_online_url else "",
+        "personal_url": _personal_url(registration),
+        **extra,
+    }
+
+
+def _enqueue(
+    registration: Registration, name: str, *, dedupe_key: str | None = None, attachments=(), **extra
+):
+    return email_enqueue(
+        to=registration.email,
+        template=TEMPLATE.format(name),
+        context=_context(registration, **extra),
+        language=registration.language,
+        dedupe_key=dedupe_key,
+        attachments=list(attachments),
+        related=registration,
+    )
+
+
+def _ics_attachment(registration: Registration):
+    return [("seminar.ics", registration_ics(registration), "text/calendar")]
+
+
+def send_registration_received(registration: Registration, *, resent: bool = False):
+    """Confirmation (with the .ics) for a seat, or the waiting-list acknowledgement."""
+    if registration.holds_seat:
+        return _enqueue(
+            registration, "confirmation", attachments=_ics_attachment(registration), resent=resent
+        )
+    return _enqueue(registration, "waiting", resent=resent)
+
+
+def send_promoted(registration: Registration):
+    return _enqueue(
+        registration,
+        "promoted",
+        attachments=_ics_attachment(registration),
+        dedupe_key=f"seminar:promoted:{registration.pk}",
+    )
+
+
+def send_cancelled_ack(registration: Registration):
+    return _enqueue(registration, "cancelled", dedupe_key=f"seminar:cancelled:{registration.pk}")
+
+
+def send_seminar_cancelled(registration: Registration):
+    return _enqueue(
+        registration, "seminar_cancelled", dedupe_key=f"seminar:seminar-cancelled:{registration.pk}"
+    )
+
+
+def send_reminder(registration: Registration, *, kind: str):
+    return _enqueue(
+        registration, "reminder", kind=kind, dedupe_key=f"seminar:reminder-{kind}:{registration.pk}"
+    )
+
+
+def send_thanks(registration: Registration):
+    return _enqueue(
+        registration,
+        "thanks",
+        attended=registration.status == Registration.Status.ATTENDED,
+        dedupe_key=f"seminar:thanks:{registration.pk}",
+    )

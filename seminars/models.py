@@ -1,0 +1,296 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kosha_portal.japan.deadlines import jst_date
+
+
+class Seminar(models.Model):
+    """One seminar session (第N回) with its own registration window and seats per format."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PUBLISHED = "published", _("公開中")
+        CANCELLED = "cancelled", _("中止")
+        FINISHED = "finished", _("終了")
+
+    class Format(models.TextChoices):
+        VENUE = "venue", _("会場開催")
+        ONLINE = "online", _("オンライン開催")
+        HYBRID = "hybrid", _("会場・オンライン併用")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PUBLISHED, Status.CANCELLED},
+        Status.PUBLISHED: {Status.CANCELLED, Status.FINISHED},
+        Status.CANCELLED: set(),
+        Status.FINISHED: set(),
+    }
+
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("年度"),
+        validators=[MinValueValidator(2019), MaxValueValidator(2100)],
+        help_text=_("西暦の年度です（例：令和5年度なら 2023）。"),
+    )
+    number = models.PositiveSmallIntegerField(_("回"), help_text=_("第何回かを数字で入力します。"))
+    part = models.CharField(_("編"), max_length=100, blank=True, help_text=_("例：社内体制構築編"))
+    title = models.CharField(_("題名"), max_length=200)
+    description = models.TextField(_("内容"), blank=True)
+    lecturer = models.CharField(_("講師"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("開始日時"))
+    ends_at = models.DateTimeField(_("終了日時"))
+    format = models.CharField(
+        _("開催形式"), max_length=10, choices=Format.choices, default=Format.VENUE
+    )
+    venue_name = models.CharField(_("会場名"), max_length=200, blank=True)
+    venue_address = models.CharField(_("会場住所"), max_length=200, blank=True)
+    venue_map_url = models.URLField(_("会場の地図URL"), blank=True)
+    online_url = models.URLField(
+        _("オンライン参加URL"),
+        blank=True,
+        help_text=_("参加が確定した方にだけ、メールとお申込み状況ページでお知らせします。"),
+    )
+    venue_seats = models.PositiveIntegerField(_("会場定員"), default=0)
+    online_seats = models.PositiveIntegerField(_("オンライン定員"), default=0)
+    seats_per_company = models.PositiveSmallIntegerField(
+        _("1社あたりの上限人数"),
+        null=True,
+        blank=True,
+        help_text=_("空欄なら上限なし。キャンセル待ちも含めて数えます。"),
+    )
+    registration_opens_at = models.DateTimeField(_("受付開始日時"))
+    registration_closes_at = models.DateTimeField(_("受付終了日時"))
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("中止日時"), null=True, blank=True)
+    cancel_reason = models.TextField(_("中止の理由"), blank=True)
+    finished_at = models.DateTimeField(_("終了処理日時"), null=True, blank=True)
+    archive_url = models.URLField(_("アーカイブ動画URL"), blank=True)
+    survey_enabled = models.BooleanField(_("アンケートを受け付ける"), default=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("セミナー")
+        verbose_name_plural = _("セミナー")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "number"], name="seminar_fiscal_year_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "cancelled", "finished"]),
+                name="seminar_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["venue", "online", "hybrid"]), name="seminar_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="seminar_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="seminar_registration_window_valid",
+            ),
+        ]
+
+    def __str__(self):
+        part = f" {self.part}" if self.part else ""
+        return f"第{self.number}回{part}『{self.title}』"
+
+    def get_absolute_url(self):
+        return reverse("seminars:detail", args=[self.pk])
+
+    @property
+    def date_jst(self):
+        return jst_date(self.starts_at)
+
+    @property
+    def attendance_formats(self) -> list[str]:
+        """The formats a participant can choose (Registration.Format values)."""
+        if self.format == self.Format.HYBRID:
+            return [Registration.Format.VENUE, Registration.Format.ONLINE]
+        return [self.format]
+
+    def seats_for(self, attendance_format: str) -> int:
+        if attendance_format == Registration.Format.VENUE:
+            return self.venue_seats
+        return self.online_seats
+
+    @property
+    def has_venue(self) -> bool:
+        return Registration.Format.VENUE in self.attendance_formats
+
+    @property
+    def has_online(self) -> bool:
+        return Registration.Format.ONLINE in self.attendance_formats
+
+
+class Registration(models.Model):
+    """One participant's registration for one seminar."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("キャンセル待ち")
+        CONFIRMED = "confirmed", _("参加確定")
+        CANCELLED = "cancelled", _("キャンセル済み")
+        ATTENDED = "attended", _("出席")
+        NO_SHOW = "no_show", _("欠席")
+
+    class Format(models.TextChoices):
+        VENUE = "venue", _("会場で参加")
+        ONLINE = "online", _("オンラインで参加")
+
+    class HeardFrom(models.TextChoices):
+        KOSHA_WEB = "kosha_web", _("公社ホームページ")
+        EMAIL = "email", _("公社からのメール")
+        LEAFLET = "leaflet", _("チラシ・パンフレット")
+        DESK = "desk", _("特別相談窓口・専門家からの紹介")
+        ASSOCIATION = "association", _("業界団体・商工会等")
+        SNS = "sns", _("SNS")
+        OTHER = "other", _("その他")
+
+    TRANSITIONS = {
+        Status.WAITING: {Status.CONFIRMED, Status.CANCELLED},
+        Status.CONFIRMED: {Status.CANCELLED, Status.ATTENDED, Status.NO_SHOW},
+        Status.ATTENDED: {Status.CONFIRMED},  # undo a check-in tapped by mistake
+        Status.NO_SHOW: {Status.ATTENDED},  # checked in late, after the seminar was closed
+        Status.CANCELLED: set(),
+    }
+    ACTIVE = [Status.WAITING, Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
+    HOLDING_SEAT = [Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
+
+    seminar = models.ForeignKey(
+        Seminar, verbose_name=_("セミナー"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    organisation = models.ForeignKey(
+        "companies.Organisation",
+        verbose_name=_("事業者"),
+        on_delete=models.PROTECT,
+        related_name="seminar_registrations",
+    )
+    name = models.CharField(_("氏名"), max_length=100)
+    name_kana = models.CharField(_("氏名（フリガナ）"), max_length=100)
+    department = models.CharField(_("部署"), max_length=100, blank=True)
+    role = models.CharField(_("役職"), max_length=100, blank=True)
+    email = models.EmailField(_("メールアドレス"))
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    format = models.CharField(_("参加方法"), max_length=10, choices=Format.choices)
+    question = models.TextField(_("講師への質問"), blank=True)
+    heard_from = models.CharField(
+        _("セミナーを知ったきっかけ"), max_length=20, choices=HeardFrom.choices, blank=True
+    )
+    consent_at = models.DateTimeField(_("個人情報の取扱いへの同意日時"))
+    privacy_notice_version = models.CharField(_("同意した個人情報取扱いの版"), max_length=20)
+    language = models.CharField(_("言語"), max_length=10, default="ja")
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, db_index=True)
+    waiting_position = models.PositiveIntegerField(_("キャンセル待ち順位"), null=True, blank=True)
+    created_at = models.DateTimeField(_("申込日時"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("参加確定日時"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("繰り上げ日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("キャンセル日時"), null=True, blank=True)
+    attended_at = models.DateTimeField(_("出席確認日時"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("欠席確定日時"), null=True, blank=True)
+    # Set when the reminder was handled: sent, or skipped because the registration was confirmed
+    # after it fell due (the confirmation already carried the same information).
+    reminder_early_at = models.DateTimeField(
+        _("3営業日前リマインダー処理日時"), null=True, blank=True
+    )
+    reminder_eve_at = models.DateTimeField(_("前日リマインダー処理日時"), null=True, blank=True)
+    thanks_sent_at = models.DateTimeField(_("お礼メール処理日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["seminar", "name_kana", "pk"]
+        verbose_name = _("セミナー申込")
+        verbose_name_plural = _("セミナー申込")
+        constraints = [
+            # One live registration per address and seminar: the database refuses the second one
+            # even when two submissions race.
+            models.UniqueConstraint(
+                fields=["seminar", "email"],
+                condition=~Q(status="cancelled"),
+                name="registration_one_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["waiting", "confirmed", "cancelled", "attended", "no_show"]
+                ),
+                name="registration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["venue", "online"]), name="registration_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="waiting", waiting_position__isnull=False)
+                | (~Q(status="waiting") & Q(waiting_position__isnull=True)),
+                name="registration_waiting_position_iff_waiting",
+            ),
+        ]
+        indexes = [models.Index(fields=["seminar", "format", "status"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.seminar}）"
+
+    def get_portal_url(self):
+        return reverse("seminars:registration", args=[self.pk])
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in self.HOLDING_SEAT
+
+    @property
+    def may_see_online_url(self) -> bool:
+        return (
+            self.holds_seat
+            and self.format == self.Format.ONLINE
+            and self.seminar.status != Seminar.Status.CANCELLED
+        )
+
+
+class SurveyResponse(models.Model):
+    """The participant's answers to the survey after the seminar (one per registration)."""
+
+    RATING_CHOICES = [
+        (5, _("とても満足")),
+        (4, _("満足")),
+        (3, _("ふつう")),
+        (2, _("やや不満")),
+        (1, _("不満")),
+    ]
+    USEFULNESS_CHOICES = [
+        (5, _("とても役に立つ")),
+        (4, _("役に立つ")),
+        (3, _("どちらともいえない")),
+        (2, _("あまり役に立たない")),
+        (1, _("役に立たない")),
+    ]
+
+    registration = models.OneToOneField(
+        Registration, verbose_name=_("申込"), on_delete=models.CASCADE, related_name="survey"
+    )
+    submitted_at = models.DateTimeField(_("回答日時"), auto_now_add=True)
+    satisfaction = models.PositiveSmallIntegerField(_("満足度"), choices=RATING_CHOICES)
+    usefulness = models.PositiveSmallIntegerField(
+        _("自社の対策への役立ち度"), choices=USEFULNESS_CHOICES
+    )
+    comment = models.TextField(_("ご意見・ご感想"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("セミナーアンケート回答")
+        verbose_name_plural = _("セミナーアンケート回答")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="seminar_survey_satisfaction_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(usefulness__gte=1, usefulness__lte=5),
+                name="seminar_survey_usefulness_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration}"

@@ -1,0 +1,460 @@
+"""Every write of the seminars app: registration with seats and waiting list, cancellation and
+promotion, check-in, seminar transitions, reminders and the survey."""
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from companies.services import organisation_find_or_create
+from kosha_portal.audit.services import audit_record
+from kosha_portal.errors import DomainError
+from kosha_portal.japan.business_days import add_business_days
+from kosha_portal.japan.deadlines import JST
+
+from . import emails
+from .models import Registration, Seminar, SurveyResponse
+
+# The race test turns this off to show that, without the row lock, concurrent registrations
+# overbook. Never change it anywhere else.
+SEAT_LOCK_ENABLED = True
+
+REMINDER_EARLY = "early"  # 3 business days before
+REMINDER_EVE = "eve"  # the day before
+REMINDER_FIELDS = {REMINDER_EARLY: "reminder_early_at", REMINDER_EVE: "reminder_eve_at"}
+
+
+def registrant_actor(email: str) -> str:
+    """Audit label for an anonymous registrant: no address in the audit trail, only its hash."""
+    return "registrant:" + hashlib.sha256(email.lower().encode()).hexdigest()[:12]
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+# --- seminar transitions -------------------------------------------------------------------------
+
+
+def _seminar_transition(seminar: Seminar, target: str) -> Seminar:
+    locked = Seminar.objects.select_for_update().get(pk=seminar.pk)
+    if target not in Seminar.TRANSITIONS[locked.status]:
+        raise DomainError(
+            _("「%(from)s」のセミナーを「%(to)s」にはできません。")
+            % {"from": locked.get_status_display(), "to": Seminar.Status(target).label},
+            code="transition",
+        )
+    locked.status = target
+    return locked
+
+
+def seminar_publish(*, seminar: Seminar, actor) -> Seminar:
+    """Open the seminar page (and its registration window) to the public."""
+    with transaction.atomic():
+        seminar = _seminar_transition(seminar, Seminar.Status.PUBLISHED)
+        if not seminar.attendance_formats or not any(
+            seminar.seats_for(f) for f in seminar.attendance_formats
+        ):
+            raise DomainError(_("定員が設定されていません。"), code="no_seats")
+        seminar.published_at = timezone.now()
+        seminar.save()
+        audit_record(actor=actor, action="seminar.publish", obj=seminar)
+        return seminar
+
+
+def seminar_cancel(*, seminar: Seminar, reason: str = "", actor) -> Seminar:
+    """Cancel the seminar and tell everyone registered (confirmed and waiting)."""
+    with transaction.atomic():
+        seminar = _seminar_transition(seminar, Seminar.Status.CANCELLED)
+        seminar.cancelled_at = timezone.now()
+        seminar.cancel_reason = reason
+        seminar.save()
+        registrations = list(
+            Registration.objects.filter(
+                seminar=seminar,
+                status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING],
+            ).select_related("seminar")
+        )
+        for registration in registrations:
+            emails.send_seminar_cancelled(registration)
+        audit_record(
+            actor=actor,
+            action="seminar.cancel",
+            obj=seminar,
+            changes={"notified": len(registrations)},
+        )
+        return seminar
+
+
+def seminar_finish(*, seminar: Seminar, actor, now=None) -> Seminar:
+    """Close a seminar that has ended: confirmed registrants who were not checked in are
+    recorded as no-shows."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        seminar = _seminar_transition(seminar, Seminar.Status.FINISHED)
+        if seminar.ends_at > now:
+            raise DomainError(_("終了時刻より前には終了処理ができません。"), code="not_ended")
+        seminar.finished_at = now
+        seminar.save()
+        no_shows = Registration.objects.filter(
+            seminar=seminar, status=Registration.Status.CONFIRMED
+        ).update(status=Registration.Status.NO_SHOW, no_show_at=now)
+        Registration.objects.filter(seminar=seminar, status=Registration.Status.WAITING).update(
+            status=Registration.Status.CANCELLED, cancelled_at=now, waiting_position=None
+        )
+        audit_record(
+            actor=actor, action="seminar.finish", obj=seminar, changes={"no_shows": no_shows}
+        )
+        return seminar
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+def registration_is_open(seminar: Seminar, now=None) -> bool:
+    now = now or timezone.now()
+    return (
+        seminar.status == Seminar.Status.PUBLISHED
+        and seminar.registration_opens_at <= now <= seminar.registration_closes_at
+    )
+
+
+def _lock_seminar(seminar_id: int) -> Seminar:
+    queryset = Seminar.objects.all()
+    if SEAT_LOCK_ENABLED:
+        # Serialises every registration and cancellation of this seminar: the seat count below
+        # cannot change between reading it and inserting the new row.
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(pk=seminar_id)
+    except Seminar.DoesNotExist:
+        raise DomainError(_("このセミナーは見つかりませんでした。"), code="missing") from None
+
+
+def _seats_taken(seminar: Seminar, attendance_format: str) -> int:
+    return Registration.objects.filter(
+        seminar=seminar, format=attendance_format, status__in=Registration.HOLDING_SEAT
+    ).count()
+
+
+def _next_waiting_position(seminar: Seminar, attendance_format: str) -> int:
+    current = Registration.objects.filter(
+        seminar=seminar, format=attendance_format, status=Registration.Status.WAITING
+    ).aggregate(m=Max("waiting_position"))["m"]
+    return (current or 0) + 1
+
+
+def _company_count(seminar: Seminar, organisation) -> int:
+    same = Q(organisation=organisation)
+    if organisation.name_key:
+        same |= Q(organisation__name_key=organisation.name_key)
+    return Registration.objects.filter(
+        same, seminar=seminar, status__in=Registration.ACTIVE
+    ).count()
+
+
+DUPLICATE_MESSAGE = _(
+    "このメールアドレスでは、このセミナーにすでにお申込みいただいています。"
+    "確認メールが見当たらない場合は、下の「確認メールを再送する」ボタンからお送りします。"
+)
+
+
+def registration_create(
+    *,
+    seminar_id: int,
+    participant: dict,
+    organisation_data: dict,
+    join_waitlist: bool,
+    actor,
+    language: str = "ja",
+    now=None,
+) -> Registration:
+    """Register a participant: a seat when one is free in the chosen format, otherwise (if they
+    agreed) a place on that format's waiting list. Seats, the per-company limit and the one
+    registration per address are checked with the seminar row locked."""
+    now = now or timezone.now()
+    email = participant["email"].strip().lower()
+    attendance_format = participant["format"]
+    with transaction.atomic():
+        seminar = _lock_seminar(seminar_id)
+        if not registration_is_open(seminar, now):
+            raise DomainError(
+                _("このセミナーのお申込み受付は終了しているか、まだ開始していません。"),
+                code="closed",
+            )
+        if attendance_format not in seminar.attendance_formats:
+            raise DomainError(
+                _("このセミナーでは選択された参加方法はご利用いただけません。"),
+                code="format",
+                field="format",
+            )
+        if Registration.objects.filter(
+            seminar=seminar, email=email, status__in=Registration.ACTIVE
+        ).exists():
+            raise DomainError(DUPLICATE_MESSAGE, code="duplicate", field="email")
+        organisation = organisation_find_or_create(data=organisation_data, actor=actor)
+        limit = seminar.seats_per_company
+        if limit and _company_count(seminar, organisation) >= limit:
+            raise DomainError(
+                _(
+                    "このセミナーは1社あたり%(limit)s名までお申込みいただけます。"
+                    "同じ事業者からのお申込みがすでに上限に達しています。"
+                )
+                % {"limit": limit},
+                code="company_limit",
+                field="org_name",
+            )
+        registration = Registration(
+            seminar=seminar,
+            organisation=organisation,
+            email=email,
+            format=attendance_format,
+            name=participant["name"],
+            name_kana=participant["name_kana"],
+            department=participant.get("department", ""),
+            role=participant.get("role", ""),
+            phone=participant.get("phone", ""),
+            question=participant.get("question", ""),
+            heard_from=participant.get("heard_from", ""),
+            consent_at=now,
+            privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+            language=language,
+        )
+        if _seats_taken(seminar, attendance_format) < seminar.seats_for(attendance_format):
+            registration.status = Registration.Status.CONFIRMED
+            registration.confirmed_at = now
+        elif join_waitlist:
+            registration.status = Registration.Status.WAITING
+            registration.waiting_position = _next_waiting_position(seminar, attendance_format)
+        else:
+            raise DomainError(
+                _(
+                    "申し訳ありません。%(format)sは満席になりました。"
+                    "キャンセル待ちをご希望の場合は「満席の場合はキャンセル待ちに登録する」に"
+                    "チェックを入れて、もう一度お申込みください。"
+                )
+                % {"format": Registration.Format(attendance_format).label},
+                code="full",
+                field="format",
+            )
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError:
+            raise DomainError(DUPLICATE_MESSAGE, code="duplicate", field="email") from None
+        audit_record(
+            actor=actor,
+            action="seminar_registration.create",
+            obj=registration,
+            changes={"status": registration.status, "format": attendance_format},
+        )
+        emails.send_registration_received(registration)
+        return registration
+
+
+def registration_confirmation_resend(*, seminar: Seminar, email: str, actor) -> bool:
+    """Send the confirmation (or waiting-list) email again with a fresh personal link."""
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_related("seminar")
+            .filter(seminar=seminar, email=email.strip().lower(), status__in=Registration.ACTIVE)
+            .first()
+        )
+        if registration is None:
+            return False
+        emails.send_registration_received(registration, resent=True)
+        audit_record(actor=actor, action="seminar_registration.resend", obj=registration)
+        return True
+
+
+def _lock_registration(registration_id: int) -> Registration:
+    return (
+        Registration.objects.select_for_update().select_related("seminar").get(pk=registration_id)
+    )
+
+
+def _transition(registration: Registration, target: str) -> None:
+    if target not in Registration.TRANSITIONS[registration.status]:
+        raise DomainError(
+            _("「%(from)s」のお申込みを「%(to)s」にはできません。")
+            % {"from": registration.get_status_display(), "to": Registration.Status(target).label},
+            code="transition",
+        )
+    registration.status = target
+
+
+def registration_cancel(*, registration: Registration, actor, now=None) -> Registration:
+    """Cancel a registration (the registrant's own link or staff); a freed seat goes to the
+    first on that format's waiting list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        seminar = _lock_seminar(registration.seminar_id)
+        registration = _lock_registration(registration.pk)
+        if seminar.status != Seminar.Status.PUBLISHED or seminar.starts_at <= now:
+            raise DomainError(
+                _("開催日時を過ぎたため、キャンセルの受付は終了しました。"), code="too_late"
+            )
+        held_seat = registration.holds_seat
+        _transition(registration, Registration.Status.CANCELLED)
+        registration.cancelled_at = now
+        registration.waiting_position = None
+        registration.save()
+        audit_record(actor=actor, action="seminar_registration.cancel", obj=registration)
+        emails.send_cancelled_ack(registration)
+        if held_seat:
+            waitlist_fill(
+                seminar=seminar, attendance_format=registration.format, actor=actor, now=now
+            )
+        return registration
+
+
+def waitlist_fill(*, seminar: Seminar, attendance_format: str, actor, now=None) -> list:
+    """Promote waiting registrants, first come first served, while seats are free. The caller
+    holds the seminar lock (registration_cancel) or this takes it (staff raised the seats)."""
+    now = now or timezone.now()
+    promoted = []
+    with transaction.atomic():
+        seminar = _lock_seminar(seminar.pk)
+        if seminar.status != Seminar.Status.PUBLISHED or seminar.starts_at <= now:
+            return promoted
+        free = seminar.seats_for(attendance_format) - _seats_taken(seminar, attendance_format)
+        if free <= 0:
+            return promoted
+        waiting = list(
+            Registration.objects.select_for_update()
+            .filter(seminar=seminar, format=attendance_format, status=Registration.Status.WAITING)
+            .order_by("waiting_position", "pk")[:free]
+        )
+        for registration in waiting:
+            _transition(registration, Registration.Status.CONFIRMED)
+            registration.waiting_position = None
+            registration.confirmed_at = now
+            registration.promoted_at = now
+            registration.save()
+            registration.seminar = seminar
+            audit_record(actor=actor, action="seminar_registration.promote", obj=registration)
+            emails.send_promoted(registration)
+            promoted.append(registration)
+        return promoted
+
+
+def registration_check_in(*, registration: Registration, actor, now=None) -> Registration:
+    """Mark a participant as attended (the tablet at the door)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = _lock_registration(registration.pk)
+        if registration.status == Registration.Status.ATTENDED:
+            return registration  # a double tap is not an error
+        _transition(registration, Registration.Status.ATTENDED)
+        registration.attended_at = now
+        registration.save()
+        audit_record(actor=actor, action="seminar_registration.check_in", obj=registration)
+        return registration
+
+
+def registration_check_in_undo(*, registration: Registration, actor) -> Registration:
+    """Undo a check-in tapped by mistake."""
+    with transaction.atomic():
+        registration = _lock_registration(registration.pk)
+        _transition(registration, Registration.Status.CONFIRMED)
+        registration.attended_at = None
+        registration.save()
+        audit_record(actor=actor, action="seminar_registration.check_in_undo", obj=registration)
+        return registration
+
+
+# --- reminders and thanks -------------------------------------------------------------------------
+
+
+def reminder_due_at(seminar: Seminar, kind: str) -> datetime.datetime:
+    """When a reminder falls due: at the reminder hour (JST) on the 3rd business day before, or
+    on the calendar day before."""
+    hour = _setting("SEMINAR_REMINDER_HOUR", 9)
+    if kind == REMINDER_EARLY:
+        day = add_business_days(seminar.date_jst, -_setting("SEMINAR_REMINDER_BUSINESS_DAYS", 3))
+    else:
+        day = seminar.date_jst - datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
+
+
+def registration_reminder_send(*, registration_id: int, kind: str, now=None, actor=None) -> bool:
+    """Send one reminder if it is due and not yet handled; True when an email was written."""
+    now = now or timezone.now()
+    field = REMINDER_FIELDS[kind]
+    with transaction.atomic():
+        registration = _lock_registration(registration_id)
+        seminar = registration.seminar
+        if (
+            getattr(registration, field) is not None
+            or registration.status != Registration.Status.CONFIRMED
+            or seminar.status != Seminar.Status.PUBLISHED
+            or not reminder_due_at(seminar, kind) <= now < seminar.starts_at
+        ):
+            return False
+        setattr(registration, field, now)
+        sent = False
+        # Confirmed after the reminder fell due: the confirmation said the same a moment ago.
+        if registration.confirmed_at and registration.confirmed_at < reminder_due_at(seminar, kind):
+            sent = emails.send_reminder(registration, kind=kind) is not None
+        if kind == REMINDER_EVE and registration.reminder_early_at is None:
+            registration.reminder_early_at = now  # never send the earlier one after this one
+        registration.save(update_fields=["reminder_early_at", "reminder_eve_at"])
+        if sent:
+            audit_record(
+                actor=actor, action=f"seminar_registration.reminder_{kind}", obj=registration
+            )
+        return sent
+
+
+def registration_thanks_send(*, registration_id: int, actor=None) -> bool:
+    """The thank-you after the seminar, with the survey link and, when set, the archive."""
+    with transaction.atomic():
+        registration = _lock_registration(registration_id)
+        if (
+            registration.thanks_sent_at is not None
+            or registration.seminar.status != Seminar.Status.FINISHED
+            or registration.status
+            not in (Registration.Status.ATTENDED, Registration.Status.NO_SHOW)
+        ):
+            return False
+        registration.thanks_sent_at = timezone.now()
+        registration.save(update_fields=["thanks_sent_at"])
+        sent = emails.send_thanks(registration) is not None
+        if sent:
+            audit_record(actor=actor, action="seminar_registration.thanks", obj=registration)
+        return sent
+
+
+# --- survey ---------------------------------------------------------------------------------------
+
+
+def survey_submit(
+    *, registration: Registration, satisfaction: int, usefulness: int, comment: str, actor
+) -> SurveyResponse:
+    """Record the participant's survey answers (once)."""
+    with transaction.atomic():
+        registration = _lock_registration(registration.pk)
+        if registration.seminar.status != Seminar.Status.FINISHED or registration.status not in (
+            Registration.Status.ATTENDED,
+            Registration.Status.NO_SHOW,
+        ):
+            raise DomainError(
+                _("アンケートはセミナー終了後にご回答いただけます。"), code="not_finished"
+            )
+        if SurveyResponse.objects.filter(registration=registration).exists():
+            raise DomainError(
+                _("アンケートにはすでにご回答いただいています。ありがとうございました。"),
+                code="answered",
+            )
+        response = SurveyResponse.objects.create(
+            registration=registration,
+            satisfaction=satisfaction,
+            usefulness=usefulness,
+            comment=comment,
+        )
+        audit_record(actor=actor, action="seminar_survey.submit", obj=registration)
+        return response

@@ -1,0 +1,58 @@
+import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Registration, Seminar
+from .services import (
+    REMINDER_EARLY,
+    REMINDER_EVE,
+    registration_reminder_send,
+    registration_thanks_send,
+    reminder_due_at,
+    seminar_finish,
+)
+
+
+@shared_task(ignore_result=True)
+def seminar_reminders_send(now=None) -> dict:
+    """Hourly: reminders that are due and not yet handled, closing seminars that have ended,
+    and the thank-you after them. Safe to run twice: each step is recorded on its row and every
+    email carries a dedupe key."""
+    now = now or timezone.now()
+    result = {"reminders": 0, "finished": 0, "thanks": 0}
+    upcoming = Seminar.objects.filter(
+        status=Seminar.Status.PUBLISHED,
+        starts_at__gt=now,
+        starts_at__lte=now + datetime.timedelta(days=21),
+    )
+    for seminar in upcoming:
+        for kind, field in (
+            (REMINDER_EVE, "reminder_eve_at"),
+            (REMINDER_EARLY, "reminder_early_at"),
+        ):
+            if reminder_due_at(seminar, kind) > now:
+                continue
+            ids = Registration.objects.filter(
+                seminar=seminar, status=Registration.Status.CONFIRMED, **{f"{field}__isnull": True}
+            ).values_list("pk", flat=True)
+            for registration_id in list(ids):
+                result["reminders"] += registration_reminder_send(
+                    registration_id=registration_id, kind=kind, now=now
+                )
+    delay = datetime.timedelta(hours=getattr(settings, "SEMINAR_THANKS_DELAY_HOURS", 2))
+    for seminar in Seminar.objects.filter(
+        status=Seminar.Status.PUBLISHED, ends_at__lte=now - delay
+    ):
+        seminar_finish(seminar=seminar, actor=None, now=now)
+        result["finished"] += 1
+    ids = Registration.objects.filter(
+        seminar__status=Seminar.Status.FINISHED,
+        thanks_sent_at__isnull=True,
+        status__in=[Registration.Status.ATTENDED, Registration.Status.NO_SHOW],
+        seminar__finished_at__gte=now - datetime.timedelta(days=14),
+    ).values_list("pk", flat=True)
+    for registration_id in list(ids):
+        result["thanks"] += registration_thanks_send(registration_id=registration_id)
+    return result

@@ -1,0 +1,274 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kosha_portal.errors import DomainError
+from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+
+from . import selectors, services
+from .forms import RegistrationForm, ResendForm, SurveyForm
+from .models import Registration, Seminar
+
+
+@login_not_required
+def seminar_list(request):
+    return render(
+        request,
+        "seminars/list.html",
+        {
+            "upcoming": selectors.seminars_upcoming(),
+            "past": selectors.seminars_past(),
+        },
+    )
+
+
+@login_not_required
+def seminar_detail(request, pk):
+    """The seminar page with seats left per format and the registration form."""
+    seminar = selectors.seminar_get_public(pk)
+    is_open = services.registration_is_open(seminar)
+    form = RegistrationForm(request.POST or None, seminar=seminar)
+    resend_form = None
+    if request.method == "POST" and is_open and form.is_valid():
+        try:
+            registration = services.registration_create(
+                seminar_id=seminar.pk,
+                participant=form.participant_data(),
+                organisation_data=form.organisation_data(),
+                join_waitlist=form.cleaned_data["join_waitlist"],
+                actor=services.registrant_actor(form.cleaned_data["email"]),
+                language=translation.get_language() or "ja",
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+            if error.code == "duplicate":
+                resend_form = ResendForm(initial={"email": form.cleaned_data["email"]})
+            is_open = services.registration_is_open(seminar)
+        else:
+            query = urlencode({"result": registration.status})
+            return redirect(f"{reverse('seminars:done', args=[seminar.pk])}?{query}")
+    return render(
+        request,
+        "seminars/detail.html",
+        {
+            "seminar": seminar,
+            "form": form,
+            "is_open": is_open,
+            "resend_form": resend_form,
+            "seats": selectors.seminar_seats(seminar),
+            "now": timezone.now(),
+        },
+        status=200,
+    )
+
+
+@login_not_required
+def registration_done(request, pk):
+    seminar = selectors.seminar_get_public(pk)
+    result = request.GET.get("result")
+    if result not in (Registration.Status.CONFIRMED, Registration.Status.WAITING):
+        return redirect(seminar)
+    return render(request, "seminars/done.html", {"seminar": seminar, "result": result})
+
+
+@login_not_required
+@require_POST
+def confirmation_resend(request, pk):
+    seminar = selectors.seminar_get_public(pk)
+    if rate_limit_exceeded(
+        scope="seminar-resend", key=client_ip(request), limit=5, window_seconds=600
+    ):
+        return too_many_requests(request, retry_after=600)
+    form = ResendForm(request.POST)
+    if form.is_valid():
+        services.registration_confirmation_resend(
+            seminar=seminar,
+            email=form.cleaned_data["email"],
+            actor=services.registrant_actor(form.cleaned_data["email"]),
+        )
+    # The same answer whatever the address: the page must not confirm who registered.
+    messages.success(
+        request,
+        _(
+            "ご登録のメールアドレス宛てに確認メールを再送しました。"
+            "届かない場合は、お電話でお問い合わせください。"
+        ),
+    )
+    return redirect(seminar)
+
+
+@login_not_required
+def registration_page(request, pk):
+    """The registrant's own page (through their personal link)."""
+    registration = selectors.registration_get_for_portal(request, pk)
+    seminar = registration.seminar
+    can_cancel = (
+        registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITING)
+        and seminar.status == Seminar.Status.PUBLISHED
+        and seminar.starts_at > timezone.now()
+    )
+    return render(
+        request,
+        "seminars/registration.html",
+        {
+            "registration": registration,
+            "seminar": seminar,
+            "can_cancel": can_cancel,
+            "online_url": seminar.online_url if registration.may_see_online_url else "",
+            "survey_open": (
+                seminar.status == Seminar.Status.FINISHED
+                and seminar.survey_enabled
+                and registration.status
+                in (Registration.Status.ATTENDED, Registration.Status.NO_SHOW)
+                and not hasattr(registration, "survey")
+            ),
+        },
+    )
+
+
+@login_not_required
+def registration_cancel(request, pk):
+    registration = selectors.registration_get_for_portal(request, pk)
+    if request.method == "POST":
+        try:
+            services.registration_cancel(
+                registration=registration, actor=services.registrant_actor(registration.email)
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("お申込みをキャンセルしました。確認のメールをお送りします。")
+            )
+        return redirect("seminars:registration", pk=registration.pk)
+    return render(
+        request,
+        "seminars/cancel_confirm.html",
+        {"registration": registration, "seminar": registration.seminar},
+    )
+
+
+@login_not_required
+def survey(request, pk):
+    registration = selectors.registration_get_for_portal(request, pk)
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_submit(
+                registration=registration,
+                actor=services.registrant_actor(registration.email),
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("アンケートにご回答いただき、ありがとうございました。"))
+            return redirect("seminars:registration", pk=registration.pk)
+    return render(
+        request,
+        "seminars/survey.html",
+        {"registration": registration, "seminar": registration.seminar, "form": form},
+    )
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+
+def _staff_seminar(request, pk) -> Seminar:
+    user = request.user
+    if not (user.is_staff and user.has_perm("seminars.change_registration")):
+        raise Http404
+    return get_object_or_404(Seminar, pk=pk)
+
+
+def checkin(request, pk):
+    """Check-in at the door: search by name or kana, one tap per participant."""
+    seminar = _staff_seminar(request, pk)
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "seminars/checkin.html",
+        {
+            "seminar": seminar,
+            "query": query,
+            "registrations": selectors.checkin_registrations(seminar, query),
+            "counts": selectors.seminar_counts(seminar),
+        },
+    )
+
+
+@require_POST
+def checkin_mark(request, pk, registration_pk):
+    seminar = _staff_seminar(request, pk)
+    registration = get_object_or_404(Registration, pk=registration_pk, seminar=seminar)
+    try:
+        if request.POST.get("action") == "undo":
+            services.registration_check_in_undo(registration=registration, actor=request.user)
+            messages.info(
+                request, _("%(name)s さんの出席を取り消しました。") % {"name": registration.name}
+            )
+        else:
+            services.registration_check_in(registration=registration, actor=request.user)
+            messages.success(
+                request, _("%(name)s さんの出席を記録しました。") % {"name": registration.name}
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+    url = reverse("seminars:checkin", args=[seminar.pk])
+    query = request.POST.get("q", "")
+    return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+
+
+def export_csv(request, pk):
+    """Participant list for the lecturer: UTF-8 with BOM so Excel opens it correctly."""
+    seminar = _staff_seminar(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"seminar-{seminar.fiscal_year}-{seminar.number}-participants.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("状態"),
+            _("参加方法"),
+            _("キャンセル待ち順位"),
+            _("氏名"),
+            _("氏名（フリガナ）"),
+            _("事業者名"),
+            _("部署"),
+            _("役職"),
+            _("メールアドレス"),
+            _("電話番号"),
+            _("講師への質問"),
+            _("申込日時"),
+        ]
+    )
+    for r in selectors.export_registrations(seminar):
+        writer.writerow(
+            [
+                r.get_status_display(),
+                r.get_format_display(),
+                r.waiting_position or "",
+                r.name,
+                r.name_kana,
+                r.organisation.name,
+                r.department,
+                r.role,
+                r.email,
+                r.phone,
+                r.question,
+                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    from kosha_portal.audit.services import audit_record
+
+    audit_record(actor=request.user, action="seminar.export_csv", obj=seminar)
+    return response
