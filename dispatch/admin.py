@@ -1,0 +1,279 @@
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from kosha_portal.audit.admin import AuditedAdminMixin
+from kosha_portal.errors import DomainError
+
+from . import services
+from .forms import DecideForm, RejectForm
+from .models import (
+    Attestation,
+    Dispatch,
+    EligibilityItem,
+    Expert,
+    ProgramYear,
+    Qualification,
+    Visit,
+)
+from .pdf import completion_report_document, visit_report_document
+
+
+class EligibilityItemInline(admin.TabularInline):
+    model = EligibilityItem
+    extra = 0
+
+
+@admin.register(ProgramYear)
+class ProgramYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "label",
+        "application_opens_at",
+        "application_closes_at",
+        "dispatch_period_ends_on",
+        "visit_cap",
+        "cap_scope",
+    ]
+    inlines = [EligibilityItemInline]
+    audit_value_fields = (
+        "application_opens_at",
+        "application_closes_at",
+        "dispatch_period_ends_on",
+        "visit_cap",
+        "cap_scope",
+    )
+
+
+class ExpertAdminForm(forms.ModelForm):
+    qualifications = forms.MultipleChoiceField(
+        label=_("資格"),
+        choices=Qualification.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Expert
+        fields = [
+            "user",
+            "name",
+            "kana",
+            "email",
+            "phone",
+            "qualifications",
+            "fields_of_expertise",
+            "active",
+            "conflicts",
+        ]
+
+
+@admin.register(Expert)
+class ExpertAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = ExpertAdminForm
+    list_display = ["name", "kana", "qualification_list", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "kana", "email", "fields_of_expertise"]
+    filter_horizontal = ["conflicts"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["audit_history"]
+
+    @admin.display(description=_("資格"))
+    def qualification_list(self, obj):
+        return "、".join(obj.qualification_labels)
+
+
+class AttestationInline(admin.TabularInline):
+    model = Attestation
+    extra = 0
+    can_delete = False
+    fields = ["item", "attested", "attested_at", "checked_by", "checked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class VisitInline(admin.TabularInline):
+    model = Visit
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "status",
+        "date",
+        "mode",
+        "place",
+        "reported_at",
+        "dispute_comment",
+        "report_pdf",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("実施報告書"))
+    def report_pdf(self, obj):
+        if visit_report_document(obj) is None:
+            return "-"
+        return format_html(
+            '<a href="{}">PDF</a>', reverse("dispatch:staff_visit_pdf", args=[obj.pk])
+        )
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "program_year",
+        "organisation",
+        "status",
+        "expert",
+        "applied_at",
+        "decision_date",
+    ]
+    list_filter = ["status", "program_year"]
+    search_fields = ["reference", "organisation__name", "contact_name", "decision_number"]
+    list_select_related = ["program_year", "organisation", "expert"]
+    inlines = [AttestationInline, VisitInline]
+    actions = ["check_attestations"]
+    readonly_fields = [
+        "reference",
+        "program_year",
+        "organisation",
+        "consultation",
+        "status",
+        "eligibility",
+        "decision_buttons",
+        "contact_name",
+        "contact_email",
+        "theme",
+        "goals",
+        "preferred_expert_type",
+        "preferred_mode",
+        "preferred_dates",
+        "decision_date",
+        "decision_number",
+        "expert",
+        "planned_visits",
+        "decided_by",
+        "rejection_reason",
+        "completion_summary",
+        "completion_outcomes",
+        "completion_pdf",
+        "applied_at",
+        "decided_at",
+        "rejected_at",
+        "completed_at",
+        "closed_at",
+        "withdrawn_at",
+        "expired_at",
+        "consent_at",
+        "privacy_notice_version",
+        "audit_history",
+    ]
+    exclude = ["eligibility_snapshot"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("要件の判定"))
+    def eligibility(self, obj):
+        result = services.dispatch_eligibility_now(obj)
+        rows = format_html_join(
+            "",
+            "<li>{} <strong>{}</strong>：{}</li>",
+            (("✔" if r.passed else "✘", r.label, r.explanation) for r in result.rules),
+        )
+        warnings = format_html_join(
+            "", '<li class="errornote">{}</li>', ((w,) for w in result.warnings)
+        )
+        return format_html("<ul>{}{}</ul>", rows, warnings)
+
+    @admin.display(description=_("決定"))
+    def decision_buttons(self, obj):
+        if obj.status != Dispatch.Status.APPLIED:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            reverse("admin:dispatch_dispatch_decide", args=[obj.pk]),
+            _("派遣決定"),
+            reverse("admin:dispatch_dispatch_reject", args=[obj.pk]),
+            _("不採択"),
+        )
+
+    @admin.display(description=_("派遣完了報告書"))
+    def completion_pdf(self, obj):
+        if completion_report_document(obj) is None:
+            return "-"
+        return format_html(
+            '<a href="{}">PDF</a>', reverse("dispatch:staff_completion_pdf", args=[obj.pk])
+        )
+
+    @admin.action(description=_("確認事項の回答を確認済みにする"))
+    def check_attestations(self, request, queryset):
+        for dispatch in queryset:
+            services.attestations_check(dispatch=dispatch, actor=request.user)
+        messages.success(request, _("確認済みにしました。"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="dispatch_dispatch_decide",
+            ),
+            path(
+                "<int:pk>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="dispatch_dispatch_reject",
+            ),
+        ] + super().get_urls()
+
+    def _decision_view(self, request, pk, form_class, title, run):
+        dispatch = get_object_or_404(Dispatch, pk=pk)
+        if not self.has_change_permission(request, dispatch):
+            return redirect("admin:index")
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(dispatch, form.cleaned_data)
+            except DomainError as exc:
+                exc.add_to_form(form)
+            else:
+                messages.success(request, _("%(title)sを登録し、通知しました。") % {"title": title})
+                return redirect("admin:dispatch_dispatch_change", dispatch.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "dispatch": dispatch,
+            "opts": self.model._meta,
+            "eligibility": services.dispatch_eligibility_now(dispatch),
+        }
+        return TemplateResponse(request, "dispatch/admin/decision.html", context)
+
+    def decide_view(self, request, pk):
+        return self._decision_view(
+            request,
+            pk,
+            DecideForm,
+            _("派遣決定"),
+            lambda d, data: services.dispatch_decide(dispatch=d, actor=request.user, **data),
+        )
+
+    def reject_view(self, request, pk):
+        return self._decision_view(
+            request,
+            pk,
+            RejectForm,
+            _("不採択"),
+            lambda d, data: services.dispatch_reject(dispatch=d, actor=request.user, **data),
+        )

@@ -1,0 +1,188 @@
+"""Every eligibility rule of expert dispatch in one place (DOMAIN §3–4).
+
+``dispatch_eligibility`` returns each rule with pass/fail and a Japanese explanation, so staff see
+the whole picture when reviewing and a refused applicant learns which rule failed and why."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kosha_portal.japan.wareki import format_wareki
+
+from .models import Dispatch, EligibilityItem, ProgramYear
+from .selectors import visits_used, visits_used_earlier_years
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    code: str
+    label: str
+    passed: bool
+    explanation: str
+
+
+@dataclass
+class EligibilityResult:
+    rules: list[RuleResult]
+    warnings: list[str] = field(default_factory=list)
+    visits_remaining: int = 0
+
+    @property
+    def eligible(self) -> bool:
+        return all(rule.passed for rule in self.rules)
+
+    @property
+    def failed(self) -> list[RuleResult]:
+        return [rule for rule in self.rules if not rule.passed]
+
+    def rule(self, code: str) -> RuleResult:
+        return next(rule for rule in self.rules if rule.code == code)
+
+    def as_json(self) -> dict:
+        return {
+            "eligible": self.eligible,
+            "warnings": self.warnings,
+            "visits_remaining": self.visits_remaining,
+            "rules": [
+                {"code": r.code, "label": r.label, "passed": r.passed, "explanation": r.explanation}
+                for r in self.rules
+            ],
+        }
+
+
+def _jst(value: datetime.datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{format_wareki(local)} {local:%H:%M:%S}"
+
+
+def dispatch_eligibility(
+    *,
+    organisation,
+    program_year: ProgramYear,
+    consultation,
+    attestations: dict[str, bool] | None,
+    at: datetime.datetime,
+    exclude_dispatch: Dispatch | None = None,
+) -> EligibilityResult:
+    """Judge an application (made, or to be made, at ``at``) against every rule.
+
+    ``attestations`` maps 確認事項 codes to the applicant's answers; None skips that rule (for a
+    preview before the applicant has answered)."""
+    rules = []
+
+    in_tokyo = organisation.in_tokyo
+    if in_tokyo:
+        where = _("所在地が%(place)sのため、都内の事業者に該当します。") % {
+            "place": organisation.full_address or organisation.prefecture
+        }
+    elif organisation.kind == organisation.Kind.SOLE_PROPRIETOR:
+        where = _(
+            "個人事業主の方は、都内の税務署に開業の届出をしていることが条件です。登録された所在地（%(pref)s）は東京都外です。"
+        ) % {"pref": organisation.prefecture or _("未入力")}
+    else:
+        where = _("本店（主たる事業所）の所在地が東京都外（%(pref)s）のため、対象外です。") % {
+            "pref": organisation.prefecture or _("未入力")
+        }
+    rules.append(RuleResult("tokyo", _("都内の事業者であること"), in_tokyo, where))
+
+    verdict = organisation.sme_verdict(program_year.sme_rule_version)
+    rules.append(RuleResult("sme", _("中小企業者であること"), verdict.is_sme, verdict.reason))
+
+    opens, closes = program_year.application_opens_at, program_year.application_closes_at
+    if at < opens:
+        window = (
+            False,
+            _("%(year)sの申込受付は%(opens)sからです。")
+            % {"year": program_year.label, "opens": _jst(opens)},
+        )
+    elif at > closes:
+        window = (
+            False,
+            _("%(year)sの申込受付は%(closes)sに終了しました。")
+            % {"year": program_year.label, "closes": _jst(closes)},
+        )
+    else:
+        window = (True, _("申込受付期間内（%(closes)sまで）です。") % {"closes": _jst(closes)})
+    rules.append(RuleResult("window", _("申込受付期間内であること"), *window))
+
+    need = (
+        consultation is not None
+        and consultation.dispatch_need is True
+        and (consultation.organisation_id == organisation.pk)
+    )
+    rules.append(
+        RuleResult(
+            "need",
+            _("特別相談窓口で派遣の必要性が確認されていること"),
+            need,
+            _("相談%(ref)sで専門家派遣の必要性が確認されています。")
+            % {"ref": consultation.reference}
+            if need
+            else _(
+                "特別相談窓口での相談により、専門家派遣の必要性が確認されていません。まず相談窓口にご相談ください。"
+            ),
+        )
+    )
+
+    used = visits_used(organisation=organisation, program_year=program_year)
+    remaining = max(program_year.visit_cap - used, 0)
+    scope = _("今年度") if program_year.cap_scope == ProgramYear.CapScope.FISCAL_YEAR else _("通算")
+    rules.append(
+        RuleResult(
+            "cap",
+            _("派遣回数の上限に達していないこと"),
+            remaining > 0,
+            (
+                _(
+                    "%(scope)sの派遣は%(used)d回で、上限%(cap)d回まであと%(remaining)d回利用できます。"
+                )
+                if remaining > 0
+                else _("%(scope)sの派遣はすでに%(used)d回で、上限%(cap)d回に達しています。")
+            )
+            % {"scope": scope, "used": used, "cap": program_year.visit_cap, "remaining": remaining},
+        )
+    )
+
+    others = Dispatch.objects.filter(organisation=organisation, status__in=Dispatch.OPEN_STATUSES)
+    if exclude_dispatch is not None:
+        others = others.exclude(pk=exclude_dispatch.pk)
+    other = others.order_by("applied_at").first()
+    rules.append(
+        RuleResult(
+            "no_open_dispatch",
+            _("ほかに進行中の派遣がないこと"),
+            other is None,
+            _("進行中の派遣はありません。")
+            if other is None
+            else _(
+                "申込番号%(ref)sの派遣が進行中（%(status)s）のため、新たに申し込むことはできません。"
+            )
+            % {"ref": other.reference, "status": other.get_status_display()},
+        )
+    )
+
+    if attestations is not None:
+        items = list(EligibilityItem.objects.filter(program_year=program_year, required=True))
+        missing = [item for item in items if not attestations.get(item.code)]
+        rules.append(
+            RuleResult(
+                "attestations",
+                _("確認事項をすべて確認していること"),
+                not missing,
+                _("必須の確認事項%(count)d件すべてを確認済みです。") % {"count": len(items)}
+                if not missing
+                else _("次の確認事項が確認されていません：%(items)s")
+                % {"items": "、".join(item.label[:40] for item in missing)},
+            )
+        )
+
+    warnings = []
+    if program_year.cap_scope == ProgramYear.CapScope.FISCAL_YEAR:
+        earlier = visits_used_earlier_years(organisation=organisation, program_year=program_year)
+        if earlier:
+            warnings.append(
+                _("この事業者は過年度に%(count)d回の派遣を利用しています。") % {"count": earlier}
+            )
+    return EligibilityResult(rules=rules, warnings=warnings, visits_remaining=remaining)

@@ -1,0 +1,147 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kosha_portal.japan.forms import NormalizedCharField, NormalizedEmailField
+
+from .models import EligibilityItem, Expert, Mode, Qualification, Survey
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ApplicationForm(forms.Form):
+    contact_name = NormalizedCharField(label=_("ご担当者名"), max_length=100)
+    contact_email = NormalizedEmailField(label=_("メールアドレス"))
+    theme = NormalizedCharField(
+        label=_("相談したいテーマ"),
+        max_length=200,
+        help_text=_("例：カスタマーハラスメント対応マニュアルの作成"),
+    )
+    goals = forms.CharField(
+        label=_("派遣で達成したいこと"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    preferred_expert_type = forms.ChoiceField(
+        label=_("希望する専門家の種類"),
+        required=False,
+        choices=[("", _("特に希望しない"))] + list(Qualification.choices),
+    )
+    preferred_mode = forms.ChoiceField(
+        label=_("希望する実施方法"),
+        choices=Mode.choices,
+        widget=forms.RadioSelect,
+        initial=Mode.ONSITE,
+    )
+    preferred_dates = forms.CharField(
+        label=_("希望日程"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例：平日の午後、2月上旬"),
+    )
+    consent = forms.BooleanField(
+        label=_("個人情報の取扱いに同意します"),
+        required=True,
+        error_messages={"required": _("同意していただく必要があります。")},
+    )
+
+    def __init__(self, *args, items: list[EligibilityItem], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"attest_{item.code}"] = forms.BooleanField(
+                label=item.label,
+                required=False,
+                help_text=_("確認方法：%(evidence)s") % {"evidence": item.evidence}
+                if item.evidence
+                else "",
+            )
+
+    def attestations(self) -> dict[str, bool]:
+        return {
+            item.code: bool(self.cleaned_data.get(f"attest_{item.code}")) for item in self.items
+        }
+
+    def attestation_fields(self):
+        return [self[f"attest_{item.code}"] for item in self.items]
+
+
+class VisitScheduleForm(forms.Form):
+    date = forms.DateField(label=_("実施日"), widget=DATE_WIDGET)
+    start_time = forms.TimeField(label=_("開始時刻"), required=False, widget=TIME_WIDGET)
+    mode = forms.ChoiceField(
+        label=_("実施方法"), choices=Mode.choices, widget=forms.RadioSelect, initial=Mode.ONSITE
+    )
+    place = NormalizedCharField(
+        label=_("実施場所"),
+        max_length=200,
+        required=False,
+        help_text=_("訪問の場合は必ず入力してください。"),
+    )
+    online_url = forms.URLField(
+        label=_("オンライン会議のURL"), required=False, assume_scheme="https"
+    )
+
+
+class VisitReportForm(forms.Form):
+    report_date = forms.DateField(label=_("実施日"), widget=DATE_WIDGET)
+    report_start = forms.TimeField(label=_("開始時刻"), widget=TIME_WIDGET)
+    report_end = forms.TimeField(label=_("終了時刻"), widget=TIME_WIDGET)
+    attendees = forms.CharField(
+        label=_("出席者"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例：代表取締役 山田太郎、店長 佐藤花子"),
+    )
+    topics = forms.CharField(label=_("相談内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    advice = forms.CharField(label=_("助言内容"), widget=forms.Textarea(attrs={"rows": 5}))
+    next_steps = forms.CharField(
+        label=_("次回までの課題"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CompletionForm(forms.Form):
+    summary = forms.CharField(label=_("支援の総括"), widget=forms.Textarea(attrs={"rows": 5}))
+    outcomes = forms.CharField(
+        label=_("成果・今後の課題"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class DisputeForm(forms.Form):
+    comment = forms.CharField(
+        label=_("報告内容と異なる点"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SurveyForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=_("満足度"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        choices=[
+            (5, _("5：とても満足")),
+            (4, _("4：満足")),
+            (3, _("3：ふつう")),
+            (2, _("2：やや不満")),
+            (1, _("1：不満")),
+        ],
+    )
+    introduced = forms.MultipleChoiceField(
+        label=_("派遣を受けて導入した取組"),
+        required=False,
+        choices=Survey.Introduced.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    comment = forms.CharField(
+        label=_("ご意見・ご感想"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DecideForm(forms.Form):
+    decision_date = forms.DateField(label=_("派遣決定日"), widget=DATE_WIDGET)
+    decision_number = forms.CharField(label=_("決定番号"), max_length=50)
+    expert = forms.ModelChoiceField(
+        label=_("派遣専門家"), queryset=Expert.objects.filter(active=True)
+    )
+    planned_visits = forms.IntegerField(label=_("予定派遣回数"), min_value=1, max_value=20)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("不採択の理由"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,433 @@
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from companies.sme import DEFAULT_SME_RULE_VERSION, SME_RULE_VERSION_CHOICES
+from kosha_portal.japan.deadlines import end_of_day
+from kosha_portal.japan.fiscal import fiscal_year_label
+
+
+class ProgramYear(models.Model):
+    """One fiscal year (年度) of the dispatch program, with its configured window and cap."""
+
+    class CapScope(models.TextChoices):
+        FISCAL_YEAR = "fiscal_year", _("年度ごと")
+        LIFETIME = "lifetime", _("通算（全年度）")
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("年度（西暦）"), unique=True, help_text=_("例：令和5年度は2023")
+    )
+    application_opens_at = models.DateTimeField(_("申込受付開始日時"))
+    application_closes_at = models.DateTimeField(
+        _("申込受付終了日時"), help_text=_("日本時間の締切時刻です（例：2024-01-31 23:59:59）。")
+    )
+    dispatch_period_ends_on = models.DateField(_("派遣期間の終了日"))
+    visit_cap = models.PositiveSmallIntegerField(
+        _("派遣回数の上限"), default=4, validators=[MinValueValidator(1)]
+    )
+    cap_scope = models.CharField(
+        _("上限の数え方"), max_length=20, choices=CapScope.choices, default=CapScope.FISCAL_YEAR
+    )
+    standard_visit_minutes = models.PositiveSmallIntegerField(
+        _("標準の派遣時間（分）"), default=120
+    )
+    sme_rule_version = models.CharField(
+        _("中小企業の判定基準"),
+        max_length=30,
+        choices=SME_RULE_VERSION_CHOICES,
+        default=DEFAULT_SME_RULE_VERSION,
+    )
+
+    class Meta:
+        ordering = ["-fiscal_year"]
+        verbose_name = _("派遣事業年度")
+        verbose_name_plural = _("派遣事業年度")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cap_scope__in=["fiscal_year", "lifetime"]),
+                name="program_year_cap_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(application_closes_at__gt=models.F("application_opens_at")),
+                name="program_year_window_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def dispatch_period_ends_at(self) -> datetime.datetime:
+        return end_of_day(self.dispatch_period_ends_on)
+
+    def window_contains(self, at: datetime.datetime) -> bool:
+        return self.application_opens_at <= at <= self.application_closes_at
+
+
+class EligibilityItem(models.Model):
+    """One 確認事項 the applicant attests to, versioned by program year."""
+
+    program_year = models.ForeignKey(
+        ProgramYear,
+        verbose_name=_("年度"),
+        on_delete=models.CASCADE,
+        related_name="eligibility_items",
+    )
+    code = models.SlugField(_("コード"), max_length=50)
+    label = models.TextField(_("確認事項"))
+    required = models.BooleanField(_("必須"), default=True)
+    evidence = models.CharField(
+        _("確認方法"), max_length=200, blank=True, help_text=_("例：申込者の誓約、納税証明書")
+    )
+    order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        ordering = ["program_year", "order", "pk"]
+        verbose_name = _("確認事項")
+        verbose_name_plural = _("確認事項")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_year", "code"], name="eligibility_item_code_unique_per_year"
+            )
+        ]
+
+    def __str__(self):
+        return self.label[:40]
+
+
+class Qualification(models.TextChoices):
+    SME_CONSULTANT = "sme_consultant", _("中小企業診断士")
+    LAWYER = "lawyer", _("弁護士")
+    LABOUR_CONSULTANT = "labour_consultant", _("社会保険労務士")
+    COUNSELOR = "counselor", _("公認心理師・産業カウンセラー")
+    OTHER = "other", _("その他")
+
+
+class Expert(models.Model):
+    """A registered expert (登録専門家). Experts log in to the expert area, never to the admin."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ログインユーザー"),
+        on_delete=models.PROTECT,
+        related_name="expert",
+    )
+    name = models.CharField(_("氏名"), max_length=100)
+    kana = models.CharField(_("氏名（フリガナ）"), max_length=100, blank=True)
+    email = models.EmailField(_("メールアドレス"))
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    qualifications = models.JSONField(_("資格"), default=list, blank=True)
+    fields_of_expertise = models.TextField(_("専門分野"), blank=True)
+    active = models.BooleanField(_("派遣可能"), default=True)
+    conflicts = models.ManyToManyField(
+        "companies.Organisation",
+        verbose_name=_("派遣できない事業者"),
+        blank=True,
+        related_name="conflicted_experts",
+        help_text=_("利害関係などにより派遣してはならない事業者です。"),
+    )
+
+    class Meta:
+        ordering = ["kana", "name"]
+        verbose_name = _("登録専門家")
+        verbose_name_plural = _("登録専門家")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def qualification_labels(self) -> list[str]:
+        labels = dict(Qualification.choices)
+        return [str(labels.get(code, code)) for code in self.qualifications]
+
+
+class Mode(models.TextChoices):
+    ONSITE = "onsite", _("訪問（対面）")
+    ONLINE = "online", _("オンライン")
+
+
+class Dispatch(models.Model):
+    """A company's application for expert dispatch (派遣申込) and its whole course."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("申込受付")
+        DECIDED = "decided", _("派遣決定")
+        REJECTED = "rejected", _("不採択")
+        COMPLETED = "completed", _("完了報告済")
+        CLOSED = "closed", _("終了")
+        WITHDRAWN = "withdrawn", _("取下げ")
+        EXPIRED = "expired", _("期間満了")
+
+    TRANSITIONS = {
+        Status.APPLIED: {Status.DECIDED, Status.REJECTED, Status.WITHDRAWN},
+        Status.DECIDED: {Status.COMPLETED, Status.WITHDRAWN, Status.EXPIRED},
+        Status.COMPLETED: {Status.CLOSED},
+        Status.REJECTED: set(),
+        Status.CLOSED: set(),
+        Status.WITHDRAWN: set(),
+        Status.EXPIRED: set(),
+    }
+    OPEN_STATUSES = (Status.APPLIED, Status.DECIDED)
+
+    reference = models.CharField(_("申込番号"), max_length=20, unique=True, editable=False)
+    program_year = models.ForeignKey(
+        ProgramYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="dispatches"
+    )
+    organisation = models.ForeignKey(
+        "companies.Organisation",
+        verbose_name=_("事業者"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+    )
+    consultation = models.ForeignKey(
+        "consultations.Consultation",
+        verbose_name=_("相談"),
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.APPLIED, db_index=True
+    )
+
+    contact_name = models.CharField(_("ご担当者名"), max_length=100)
+    contact_email = models.EmailField(_("メールアドレス"))
+    theme = models.CharField(_("相談したいテーマ"), max_length=200)
+    goals = models.TextField(_("派遣で達成したいこと"))
+    preferred_expert_type = models.CharField(
+        _("希望する専門家の種類"), max_length=30, choices=Qualification.choices, blank=True
+    )
+    preferred_mode = models.CharField(
+        _("希望する実施方法"), max_length=10, choices=Mode.choices, default=Mode.ONSITE
+    )
+    preferred_dates = models.TextField(_("希望日程"), blank=True)
+    consent_at = models.DateTimeField(_("同意日時"))
+    privacy_notice_version = models.CharField(_("同意したプライバシー通知の版"), max_length=20)
+    eligibility_snapshot = models.JSONField(_("申込時の要件判定"), default=dict, blank=True)
+
+    decision_date = models.DateField(_("派遣決定日"), null=True, blank=True)
+    decision_number = models.CharField(_("決定番号"), max_length=50, blank=True)
+    expert = models.ForeignKey(
+        Expert,
+        verbose_name=_("派遣専門家"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatches",
+    )
+    planned_visits = models.PositiveSmallIntegerField(_("予定派遣回数"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("決定した職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rejection_reason = models.TextField(_("不採択の理由"), blank=True)
+
+    completion_summary = models.TextField(_("支援の総括"), blank=True)
+    completion_outcomes = models.TextField(_("成果・今後の課題"), blank=True)
+
+    applied_at = models.DateTimeField(_("申込日時"))
+    decided_at = models.DateTimeField(_("派遣決定日時"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("不採択日時"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("完了報告日時"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("取下げ日時"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("期間満了日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-applied_at"]
+        verbose_name = _("専門家派遣")
+        verbose_name_plural = _("専門家派遣")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "applied",
+                        "decided",
+                        "rejected",
+                        "completed",
+                        "closed",
+                        "withdrawn",
+                        "expired",
+                    ]
+                ),
+                name="dispatch_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["applied", "rejected", "withdrawn"])
+                | Q(
+                    decision_date__isnull=False, expert__isnull=False, planned_visits__isnull=False
+                ),
+                name="dispatch_decided_has_decision",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.organisation}"
+
+    def get_portal_url(self):
+        return reverse("dispatch:company_dispatch", args=[self.reference])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Attestation(models.Model):
+    """The applicant's answer to one 確認事項, and who checked it."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="attestations")
+    item = models.ForeignKey(
+        EligibilityItem, verbose_name=_("確認事項"), on_delete=models.PROTECT, related_name="+"
+    )
+    attested = models.BooleanField(_("申込者の回答"))
+    attested_at = models.DateTimeField(_("回答日時"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("確認した職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["item__order", "pk"]
+        verbose_name = _("確認事項への回答")
+        verbose_name_plural = _("確認事項への回答")
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch", "item"], name="attestation_unique_per_item")
+        ]
+
+    def __str__(self):
+        return f"{self.item.code}: {self.attested}"
+
+
+class Visit(models.Model):
+    """One expert visit (第N回), on-site or online, and its 実施報告."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("予定")
+        REPORTED = "reported", _("報告済（企業確認待ち）")
+        CONFIRMED = "confirmed", _("企業確認済")
+        DISPUTED = "disputed", _("企業から異議あり")
+        CANCELLED = "cancelled", _("取消し")
+        NO_SHOW = "no_show", _("不実施（企業不在）")
+
+    TRANSITIONS = {
+        Status.SCHEDULED: {Status.REPORTED, Status.CANCELLED, Status.NO_SHOW},
+        Status.REPORTED: {Status.CONFIRMED, Status.DISPUTED},
+        Status.DISPUTED: {Status.REPORTED},
+        Status.CONFIRMED: set(),
+        Status.CANCELLED: set(),
+        Status.NO_SHOW: set(),
+    }
+    # A cancelled visit frees its slot; a no-show used the expert's time and counts.
+    COUNTED_STATUSES = (
+        Status.SCHEDULED,
+        Status.REPORTED,
+        Status.CONFIRMED,
+        Status.DISPUTED,
+        Status.NO_SHOW,
+    )
+    DONE_STATUSES = (Status.REPORTED, Status.CONFIRMED, Status.DISPUTED, Status.NO_SHOW)
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="visits")
+    number = models.PositiveSmallIntegerField(_("回"), validators=[MinValueValidator(1)])
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.SCHEDULED, db_index=True
+    )
+    date = models.DateField(_("実施日"))
+    start_time = models.TimeField(_("開始時刻"), null=True, blank=True)
+    mode = models.CharField(_("実施方法"), max_length=10, choices=Mode.choices, default=Mode.ONSITE)
+    place = models.CharField(_("実施場所"), max_length=200, blank=True)
+    online_url = models.URLField(_("オンライン会議のURL"), blank=True)
+
+    report_date = models.DateField(_("実施日（報告）"), null=True, blank=True)
+    report_start = models.TimeField(_("開始時刻（報告）"), null=True, blank=True)
+    report_end = models.TimeField(_("終了時刻（報告）"), null=True, blank=True)
+    attendees = models.TextField(_("出席者"), blank=True)
+    topics = models.TextField(_("相談内容"), blank=True)
+    advice = models.TextField(_("助言内容"), blank=True)
+    next_steps = models.TextField(_("次回までの課題"), blank=True)
+    dispute_comment = models.TextField(_("企業からの異議"), blank=True)
+
+    scheduled_at = models.DateTimeField(_("登録日時"))
+    reported_at = models.DateTimeField(_("報告日時"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("企業確認日時"), null=True, blank=True)
+    disputed_at = models.DateTimeField(_("異議日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("不実施記録日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["dispatch", "number", "pk"]
+        verbose_name = _("派遣（各回）")
+        verbose_name_plural = _("派遣（各回）")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "scheduled",
+                        "reported",
+                        "confirmed",
+                        "disputed",
+                        "cancelled",
+                        "no_show",
+                    ]
+                ),
+                name="visit_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=["onsite", "online"]), name="visit_mode_valid"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="visit_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.dispatch.reference} 第{self.number}回"
+
+
+class Survey(models.Model):
+    """The company's survey after completion (アンケート)."""
+
+    class Introduced(models.TextChoices):
+        MANUAL = "manual", _("対応マニュアルの作成")
+        POLICY = "policy", _("基本方針の策定・公表")
+        CONTACT = "contact", _("社内相談窓口の設置")
+        TRAINING = "training", _("従業員研修の実施")
+        RECORDING = "recording", _("録音・録画機器の導入")
+        CARE = "care", _("被害を受けた従業員へのケア体制")
+        NONE = "none", _("まだ導入していない")
+
+    dispatch = models.OneToOneField(Dispatch, on_delete=models.CASCADE, related_name="survey")
+    satisfaction = models.PositiveSmallIntegerField(
+        _("満足度"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    introduced = models.JSONField(_("導入した取組"), default=list, blank=True)
+    comment = models.TextField(_("ご意見・ご感想"), blank=True)
+    submitted_at = models.DateTimeField(_("回答日時"))
+
+    class Meta:
+        verbose_name = _("派遣後アンケート")
+        verbose_name_plural = _("派遣後アンケート")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="survey_satisfaction_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dispatch.reference} {self.satisfaction}"

@@ -1,0 +1,112 @@
+"""Reads the dispatch views and services need, with their visibility rules."""
+
+import datetime
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Dispatch, Expert, ProgramYear, Visit
+
+
+def program_year_for_application(at: datetime.datetime | None = None) -> ProgramYear | None:
+    """The program year an application made at ``at`` belongs to: the latest one already open."""
+    at = at or timezone.now()
+    return ProgramYear.objects.filter(application_opens_at__lte=at).order_by("-fiscal_year").first()
+
+
+def visits_in_cap_scope(*, organisation, program_year: ProgramYear):
+    """Every counted visit of the company that uses the program year's cap."""
+    visits = Visit.objects.filter(
+        dispatch__organisation=organisation, status__in=Visit.COUNTED_STATUSES
+    )
+    if program_year.cap_scope == ProgramYear.CapScope.FISCAL_YEAR:
+        visits = visits.filter(dispatch__program_year=program_year)
+    return visits
+
+
+def visits_used(*, organisation, program_year: ProgramYear) -> int:
+    return visits_in_cap_scope(organisation=organisation, program_year=program_year).count()
+
+
+def visits_used_earlier_years(*, organisation, program_year: ProgramYear) -> int:
+    return Visit.objects.filter(
+        dispatch__organisation=organisation,
+        status__in=Visit.COUNTED_STATUSES,
+        dispatch__program_year__fiscal_year__lt=program_year.fiscal_year,
+    ).count()
+
+
+def visit_cap_remaining(*, organisation, program_year: ProgramYear) -> int:
+    return max(
+        program_year.visit_cap - visits_used(organisation=organisation, program_year=program_year),
+        0,
+    )
+
+
+def expert_for_user(user) -> Expert | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Expert.objects.filter(user=user).first()
+
+
+def _with_visits(queryset):
+    return queryset.select_related(
+        "organisation", "program_year", "expert", "consultation"
+    ).prefetch_related(Prefetch("visits", Visit.objects.order_by("number", "pk")))
+
+
+def expert_dispatches(expert: Expert):
+    return (
+        _with_visits(Dispatch.objects.filter(expert=expert))
+        .annotate(visit_count=Count("visits", filter=Q(visits__status__in=Visit.COUNTED_STATUSES)))
+        .order_by("-decided_at")
+    )
+
+
+def expert_dispatch_get(*, expert: Expert | None, reference: str) -> Dispatch:
+    """The expert's own dispatch; 404 alike for missing and someone else's."""
+    if expert is None:
+        raise Http404
+    dispatch = _with_visits(Dispatch.objects.filter(reference=reference, expert=expert)).first()
+    if dispatch is None:
+        raise Http404
+    return dispatch
+
+
+def expert_visit_get(*, expert: Expert | None, reference: str, number: int) -> Visit:
+    dispatch = expert_dispatch_get(expert=expert, reference=reference)
+    visit = (
+        Visit.objects.select_related("dispatch__organisation", "dispatch__program_year")
+        .filter(dispatch=dispatch, number=number)
+        .exclude(status=Visit.Status.CANCELLED)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def company_dispatch_get(*, request, reference: str) -> Dispatch:
+    """The dispatch if the visitor's personal link covers its organisation; 404 otherwise."""
+    from kosha_portal.accounts.services import portal_can_access
+
+    dispatch = _with_visits(Dispatch.objects.filter(reference=reference)).first()
+    if dispatch is None or not portal_can_access(
+        request, dispatch, organisation_id=dispatch.organisation_id
+    ):
+        raise Http404
+    return dispatch
+
+
+def company_visit_get(*, request, reference: str, number: int) -> Visit:
+    dispatch = company_dispatch_get(request=request, reference=reference)
+    visit = (
+        Visit.objects.select_related("dispatch__organisation")
+        .filter(dispatch=dispatch, number=number)
+        .exclude(status=Visit.Status.CANCELLED)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit

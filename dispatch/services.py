@@ -1,0 +1,712 @@
+"""Every write of the dispatch program: applications, decisions, visits, reports, reminders."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from companies.models import Organisation
+from kosha_portal.accounts.services import access_link_issue, access_link_url
+from kosha_portal.audit.services import audit_record
+from kosha_portal.errors import DomainError
+from kosha_portal.japan.business_days import (
+    BusinessCalendar,
+    business_days_between,
+    previous_business_day,
+)
+from kosha_portal.japan.deadlines import jst_date
+from kosha_portal.mail.models import OutboundEmail
+from kosha_portal.mail.services import email_enqueue
+
+from .eligibility import EligibilityResult, dispatch_eligibility
+from .models import Attestation, Dispatch, EligibilityItem, Expert, Mode, ProgramYear, Survey, Visit
+from .selectors import program_year_for_application, visits_in_cap_scope
+
+logger = logging.getLogger(__name__)
+
+# Test-only switch for the race test's control run: with it on, visit_schedule skips the row
+# locks that serialise a company's visit writes, so the test can show the cap is then exceeded.
+_TEST_DISABLE_CAP_LOCK = False
+# Test-only hook called between counting and inserting (lets the control run line threads up).
+_TEST_AFTER_COUNT_HOOK = None
+
+
+class DispatchIneligible(DomainError):
+    """The application fails one or more eligibility rules; ``result`` says which and why."""
+
+    def __init__(self, result: EligibilityResult):
+        first = result.failed[0]
+        super().__init__(first.explanation, code=f"ineligible_{first.code}")
+        self.result = result
+
+
+def _now():
+    return timezone.now()
+
+
+def _today() -> datetime.date:
+    return jst_date(_now())
+
+
+def _transition(obj, target, stamp_field: str) -> str:
+    """Move ``obj`` (locked by the caller) to ``target`` if its TRANSITIONS map allows it."""
+    current = obj.status
+    if target not in obj.TRANSITIONS[obj.Status(current)]:
+        raise DomainError(
+            _("現在の状態（%(current)s）からは「%(target)s」にできません。")
+            % {"current": obj.Status(current).label, "target": obj.Status(target).label},
+            code="bad_transition",
+        )
+    obj.status = target
+    setattr(obj, stamp_field, _now())
+    return current
+
+
+def _lock_dispatch(dispatch: Dispatch) -> Dispatch:
+    # Organisation first, then the dispatch: every visit-writing path takes them in this order.
+    Organisation.objects.select_for_update().get(pk=dispatch.organisation_id)
+    return (
+        Dispatch.objects.select_for_update(of=("self",))
+        .select_related("organisation", "program_year", "expert", "consultation")
+        .get(pk=dispatch.pk)
+    )
+
+
+# --- emails --------------------------------------------------------------------------------------
+
+
+def _email_exists(dedupe_key: str | None) -> bool:
+    return bool(dedupe_key) and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists()
+
+
+def _notify_company(
+    dispatch: Dispatch, template: str, context: dict | None = None, *, dedupe_key: str | None = None
+):
+    """Email the company contact with a fresh personal link to the dispatch page."""
+    if _email_exists(dedupe_key):
+        return None
+    _link, token = access_link_issue(
+        email=dispatch.contact_email, organisation=dispatch.organisation, target=dispatch
+    )
+    return email_enqueue(
+        to=dispatch.contact_email,
+        template=f"dispatch/emails/{template}",
+        context={"dispatch": dispatch, "url": access_link_url(token), **(context or {})},
+        dedupe_key=dedupe_key,
+        related=dispatch,
+    )
+
+
+def _notify_expert(
+    dispatch: Dispatch, template: str, context: dict | None = None, *, dedupe_key: str | None = None
+):
+    if dispatch.expert is None or _email_exists(dedupe_key):
+        return None
+    url = settings.SITE_URL + reverse("dispatch:expert_dispatch", args=[dispatch.reference])
+    return email_enqueue(
+        to=dispatch.expert.email,
+        template=f"dispatch/emails/{template}",
+        context={"dispatch": dispatch, "expert": dispatch.expert, "url": url, **(context or {})},
+        dedupe_key=dedupe_key,
+        related=dispatch,
+    )
+
+
+# --- application, decision -----------------------------------------------------------------------
+
+
+def dispatch_apply(
+    *,
+    consultation,
+    contact_name: str,
+    contact_email: str,
+    theme: str,
+    goals: str,
+    preferred_expert_type: str,
+    preferred_mode: str,
+    preferred_dates: str,
+    attestations: dict[str, bool],
+    consent: bool,
+    actor,
+    at: datetime.datetime | None = None,
+) -> Dispatch:
+    """File a company's dispatch application (派遣申込) if every eligibility rule holds."""
+    at = at or _now()
+    if not consent:
+        raise DomainError(
+            _("個人情報の取扱いへの同意が必要です。"), code="consent", field="consent"
+        )
+    program_year = program_year_for_application(at)
+    if program_year is None:
+        raise DomainError(
+            _("現在、専門家派遣の申込を受け付けている年度はありません。"), code="no_program_year"
+        )
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=consultation.organisation_id)
+        program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
+        result = dispatch_eligibility(
+            organisation=organisation,
+            program_year=program_year,
+            consultation=consultation,
+            attestations=attestations,
+            at=at,
+        )
+        if not result.eligible:
+            raise DispatchIneligible(result)
+        sequence = Dispatch.objects.filter(program_year=program_year).count() + 1
+        dispatch = Dispatch.objects.create(
+            reference=f"D{program_year.fiscal_year}-{sequence:04d}",
+            program_year=program_year,
+            organisation=organisation,
+            consultation=consultation,
+            contact_name=contact_name,
+            contact_email=contact_email.lower(),
+            theme=theme,
+            goals=goals,
+            preferred_expert_type=preferred_expert_type,
+            preferred_mode=preferred_mode,
+            preferred_dates=preferred_dates,
+            consent_at=at,
+            privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+            eligibility_snapshot=result.as_json(),
+            applied_at=at,
+        )
+        for item in EligibilityItem.objects.filter(program_year=program_year):
+            Attestation.objects.create(
+                dispatch=dispatch,
+                item=item,
+                attested=bool(attestations.get(item.code)),
+                attested_at=at,
+            )
+        audit_record(actor=actor, action="dispatch.apply", obj=dispatch)
+        _notify_company(dispatch, "application_received")
+    return dispatch
+
+
+def dispatch_eligibility_now(dispatch: Dispatch) -> EligibilityResult:
+    """The rules re-checked today for staff reviewing an application."""
+    answers = {a.item.code: a.attested for a in dispatch.attestations.select_related("item")}
+    return dispatch_eligibility(
+        organisation=dispatch.organisation,
+        program_year=dispatch.program_year,
+        consultation=dispatch.consultation,
+        attestations=answers,
+        at=dispatch.applied_at,
+        exclude_dispatch=dispatch,
+    )
+
+
+def attestations_check(*, dispatch: Dispatch, actor) -> int:
+    """Staff record that they checked the applicant's 確認事項 answers."""
+    with transaction.atomic():
+        count = dispatch.attestations.filter(checked_at__isnull=True).update(
+            checked_by=actor, checked_at=_now()
+        )
+        audit_record(
+            actor=actor,
+            action="dispatch.attestations_check",
+            obj=dispatch,
+            changes={"count": count},
+        )
+    return count
+
+
+def dispatch_decide(
+    *,
+    dispatch: Dispatch,
+    decision_date: datetime.date,
+    decision_number: str,
+    expert: Expert,
+    planned_visits: int,
+    actor,
+) -> Dispatch:
+    """派遣決定: assign an expert and the planned visits, and notify company and expert."""
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        expert = Expert.objects.get(pk=expert.pk)
+        if not expert.active:
+            raise DomainError(
+                _("この専門家は現在派遣できない設定になっています。"),
+                code="expert_inactive",
+                field="expert",
+            )
+        if expert.conflicts.filter(pk=dispatch.organisation_id).exists():
+            raise DomainError(
+                _(
+                    "%(expert)s は %(company)s に派遣できない専門家として登録されています（利害関係）。別の専門家を選んでください。"
+                )
+                % {"expert": expert.name, "company": dispatch.organisation.name},
+                code="expert_conflict",
+                field="expert",
+            )
+        program_year = dispatch.program_year
+        if decision_date > program_year.dispatch_period_ends_on:
+            raise DomainError(
+                _("派遣決定日が派遣期間の終了日（%(end)s）より後です。")
+                % {"end": program_year.dispatch_period_ends_on},
+                code="decision_date",
+                field="decision_date",
+            )
+        used = visits_in_cap_scope(
+            organisation=dispatch.organisation, program_year=program_year
+        ).count()
+        remaining = max(program_year.visit_cap - used, 0)
+        if planned_visits < 1 or planned_visits > remaining:
+            raise DomainError(
+                _("予定派遣回数は1回以上、残り回数（%(remaining)d回）以下で指定してください。")
+                % {"remaining": remaining},
+                code="planned_visits",
+                field="planned_visits",
+            )
+        if not decision_number.strip():
+            raise DomainError(
+                _("決定番号を入力してください。"), code="decision_number", field="decision_number"
+            )
+        _transition(dispatch, Dispatch.Status.DECIDED, "decided_at")
+        dispatch.decision_date = decision_date
+        dispatch.decision_number = decision_number.strip()
+        dispatch.expert = expert
+        dispatch.planned_visits = planned_visits
+        dispatch.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+        dispatch.save()
+        audit_record(
+            actor=actor,
+            action="dispatch.decide",
+            obj=dispatch,
+            changes={
+                "expert": expert.pk,
+                "planned_visits": planned_visits,
+                "decision_number": dispatch.decision_number,
+            },
+        )
+        _notify_company(dispatch, "decided_company")
+        _notify_expert(dispatch, "decided_expert")
+    return dispatch
+
+
+def dispatch_reject(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
+    """不採択 with a reason the company is told."""
+    if not reason.strip():
+        raise DomainError(_("不採択の理由を入力してください。"), code="reason", field="reason")
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        _transition(dispatch, Dispatch.Status.REJECTED, "rejected_at")
+        dispatch.rejection_reason = reason.strip()
+        dispatch.save()
+        audit_record(actor=actor, action="dispatch.reject", obj=dispatch)
+        _notify_company(dispatch, "rejected_company")
+    return dispatch
+
+
+def dispatch_withdraw(*, dispatch: Dispatch, actor) -> Dispatch:
+    """The company withdraws its application or the remaining visits."""
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        _transition(dispatch, Dispatch.Status.WITHDRAWN, "withdrawn_at")
+        dispatch.save()
+        dispatch.visits.filter(status=Visit.Status.SCHEDULED).update(
+            status=Visit.Status.CANCELLED, cancelled_at=_now()
+        )
+        audit_record(actor=actor, action="dispatch.withdraw", obj=dispatch)
+        _notify_expert(dispatch, "withdrawn_expert")
+    return dispatch
+
+
+def dispatch_expire(*, dispatch: Dispatch, actor) -> Dispatch:
+    """Close a decided dispatch whose period ended before its completion report."""
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        if _today() <= dispatch.program_year.dispatch_period_ends_on:
+            raise DomainError(_("派遣期間がまだ終了していません。"), code="not_ended")
+        _transition(dispatch, Dispatch.Status.EXPIRED, "expired_at")
+        dispatch.save()
+        dispatch.visits.filter(status=Visit.Status.SCHEDULED).update(
+            status=Visit.Status.CANCELLED, cancelled_at=_now()
+        )
+        audit_record(actor=actor, action="dispatch.expire", obj=dispatch)
+    return dispatch
+
+
+# --- visits --------------------------------------------------------------------------------------
+
+
+def visit_date_warnings(day: datetime.date) -> list[str]:
+    if BusinessCalendar(day, day).is_business_day(day):
+        return []
+    return [
+        _("%(day)s は土日祝日・年末年始などの休業日です。日程にお間違いがないかご確認ください。")
+        % {"day": day.strftime("%Y-%m-%d")}
+    ]
+
+
+def _check_visit_date(dispatch: Dispatch, day: datetime.date, field: str = "date") -> None:
+    start, end = dispatch.decision_date, dispatch.program_year.dispatch_period_ends_on
+    if day < start or day > end:
+        raise DomainError(
+            _(
+                "派遣は派遣決定日（%(start)s）から派遣期間の終了日（%(end)s）までの間で実施してください。"
+            )
+            % {"start": start.strftime("%Y-%m-%d"), "end": end.strftime("%Y-%m-%d")},
+            code="outside_period",
+            field=field,
+        )
+
+
+def visit_schedule(
+    *,
+    dispatch: Dispatch,
+    date: datetime.date,
+    start_time: datetime.time | None,
+    mode: str,
+    place: str = "",
+    online_url: str = "",
+    actor,
+) -> Visit:
+    """Schedule the next visit; the cap is checked under the company's row lock, so concurrent
+    requests can never take more visits than the program year allows."""
+    if mode not in Mode.values:
+        raise DomainError(_("実施方法を選んでください。"), code="mode", field="mode")
+    if mode == Mode.ONSITE and not place.strip():
+        raise DomainError(
+            _("訪問で実施する場合は実施場所を入力してください。"), code="place", field="place"
+        )
+    with transaction.atomic():
+        if _TEST_DISABLE_CAP_LOCK:
+            dispatch = Dispatch.objects.select_related("organisation", "program_year").get(
+                pk=dispatch.pk
+            )
+        else:
+            dispatch = _lock_dispatch(dispatch)
+        if dispatch.status != Dispatch.Status.DECIDED:
+            raise DomainError(_("派遣決定後の案件でのみ日程を登録できます。"), code="not_decided")
+        _check_visit_date(dispatch, date)
+        program_year = dispatch.program_year
+        counted = list(
+            visits_in_cap_scope(
+                organisation=dispatch.organisation, program_year=program_year
+            ).values_list("number", "dispatch_id")
+        )
+        if _TEST_AFTER_COUNT_HOOK is not None:
+            _TEST_AFTER_COUNT_HOOK()
+        if len(counted) >= program_year.visit_cap:
+            raise DomainError(
+                _("派遣回数の上限（%(cap)d回）に達しているため、これ以上の日程は登録できません。")
+                % {"cap": program_year.visit_cap},
+                code="cap_reached",
+            )
+        in_dispatch = sum(1 for _n, dispatch_id in counted if dispatch_id == dispatch.pk)
+        if in_dispatch >= dispatch.planned_visits:
+            raise DomainError(
+                _("この派遣の予定回数（%(planned)d回）をすべて登録済みです。")
+                % {"planned": dispatch.planned_visits},
+                code="planned_reached",
+            )
+        taken = {number for number, _d in counted}
+        number = next(n for n in range(1, program_year.visit_cap + 1) if n not in taken)
+        visit = Visit.objects.create(
+            dispatch=dispatch,
+            number=number,
+            date=date,
+            start_time=start_time,
+            mode=mode,
+            place=place.strip() if mode == Mode.ONSITE else "",
+            online_url=online_url if mode == Mode.ONLINE else "",
+            scheduled_at=_now(),
+        )
+        audit_record(
+            actor=actor,
+            action="visit.schedule",
+            obj=visit,
+            changes={"date": date.isoformat(), "number": number},
+        )
+        _notify_company(dispatch, "visit_scheduled", {"visit": visit})
+    return visit
+
+
+def _lock_visit(visit: Visit) -> Visit:
+    dispatch = _lock_dispatch(visit.dispatch)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit.dispatch = dispatch
+    return visit
+
+
+def visit_cancel(*, visit: Visit, actor) -> Visit:
+    """Cancel a scheduled visit; its slot is free again."""
+    with transaction.atomic():
+        visit = _lock_visit(visit)
+        _transition(visit, Visit.Status.CANCELLED, "cancelled_at")
+        visit.save()
+        audit_record(actor=actor, action="visit.cancel", obj=visit)
+    return visit
+
+
+def visit_no_show(*, visit: Visit, actor) -> Visit:
+    """Record that the company was absent; the visit still counts towards the cap."""
+    with transaction.atomic():
+        visit = _lock_visit(visit)
+        if visit.date > _today():
+            raise DomainError(_("実施日より前に不実施を記録することはできません。"), code="future")
+        _transition(visit, Visit.Status.NO_SHOW, "no_show_at")
+        visit.save()
+        audit_record(actor=actor, action="visit.no_show", obj=visit)
+    return visit
+
+
+def visit_report_file(
+    *,
+    visit: Visit,
+    report_date: datetime.date,
+    report_start: datetime.time,
+    report_end: datetime.time,
+    attendees: str,
+    topics: str,
+    advice: str,
+    next_steps: str,
+    actor,
+) -> Visit:
+    """The expert files the 実施報告; the PDF is rendered and the company asked to confirm."""
+    if report_end <= report_start:
+        raise DomainError(
+            _("終了時刻は開始時刻より後にしてください。"), code="times", field="report_end"
+        )
+    if report_date > _today():
+        raise DomainError(_("実施前の日付では報告できません。"), code="future", field="report_date")
+    if not topics.strip() or not advice.strip():
+        raise DomainError(
+            _("相談内容と助言内容を入力してください。"), code="content", field="advice"
+        )
+    with transaction.atomic():
+        visit = _lock_visit(visit)
+        _check_visit_date(visit.dispatch, report_date, field="report_date")
+        _transition(visit, Visit.Status.REPORTED, "reported_at")
+        visit.report_date, visit.report_start, visit.report_end = (
+            report_date,
+            report_start,
+            report_end,
+        )
+        visit.attendees, visit.topics = attendees.strip(), topics.strip()
+        visit.advice, visit.next_steps = advice.strip(), next_steps.strip()
+        visit.save()
+        audit_record(actor=actor, action="visit.report", obj=visit)
+        from .pdf import visit_report_pdf_request
+
+        visit_report_pdf_request(visit=visit, actor=actor)
+        _notify_company(visit.dispatch, "report_filed", {"visit": visit})
+    return visit
+
+
+def visit_report_confirm(*, visit: Visit, actor) -> Visit:
+    """The company confirms the expert's report of a visit."""
+    with transaction.atomic():
+        visit = _lock_visit(visit)
+        _transition(visit, Visit.Status.CONFIRMED, "confirmed_at")
+        visit.save()
+        audit_record(actor=actor, action="visit.confirm", obj=visit)
+    return visit
+
+
+def visit_report_dispute(*, visit: Visit, comment: str, actor) -> Visit:
+    """The company disputes the report; staff and the expert see the comment."""
+    if not comment.strip():
+        raise DomainError(_("内容と異なる点をご記入ください。"), code="comment", field="comment")
+    with transaction.atomic():
+        visit = _lock_visit(visit)
+        _transition(visit, Visit.Status.DISPUTED, "disputed_at")
+        visit.dispute_comment = comment.strip()
+        visit.save()
+        audit_record(actor=actor, action="visit.dispute", obj=visit)
+        _notify_expert(visit.dispatch, "report_disputed", {"visit": visit})
+        email_enqueue(
+            to=settings.PROGRAM["email"],
+            template="dispatch/emails/report_disputed",
+            context={
+                "dispatch": visit.dispatch,
+                "visit": visit,
+                "url": settings.SITE_URL
+                + reverse("admin:dispatch_dispatch_change", args=[visit.dispatch_id]),
+            },
+            related=visit.dispatch,
+        )
+    return visit
+
+
+def dispatch_complete(*, dispatch: Dispatch, summary: str, outcomes: str, actor) -> Dispatch:
+    """The expert files the 完了報告 after the last visit."""
+    if not summary.strip():
+        raise DomainError(_("支援の総括を入力してください。"), code="summary", field="summary")
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        visits = list(dispatch.visits.exclude(status=Visit.Status.CANCELLED))
+        if any(v.status == Visit.Status.SCHEDULED for v in visits):
+            raise DomainError(
+                _(
+                    "実施報告が未提出の回があります。すべての回の報告後に完了報告を提出してください。"
+                ),
+                code="visits_pending",
+            )
+        if not any(v.status in Visit.DONE_STATUSES for v in visits):
+            raise DomainError(
+                _("実施済みの回がないため、完了報告は提出できません。"), code="no_visits"
+            )
+        _transition(dispatch, Dispatch.Status.COMPLETED, "completed_at")
+        dispatch.completion_summary, dispatch.completion_outcomes = (
+            summary.strip(),
+            outcomes.strip(),
+        )
+        dispatch.save()
+        audit_record(actor=actor, action="dispatch.complete", obj=dispatch)
+        from .pdf import completion_report_pdf_request
+
+        completion_report_pdf_request(dispatch=dispatch, actor=actor)
+        _notify_company(dispatch, "completed_company")
+    return dispatch
+
+
+def survey_submit(
+    *, dispatch: Dispatch, satisfaction: int, introduced: list[str], comment: str, actor
+) -> Survey:
+    """The company's survey after completion; closes the dispatch."""
+    if satisfaction not in range(1, 6):
+        raise DomainError(
+            _("満足度を1〜5で選んでください。"), code="satisfaction", field="satisfaction"
+        )
+    unknown = set(introduced) - set(Survey.Introduced.values)
+    if unknown:
+        raise DomainError(
+            _("選択肢にない項目が含まれています。"), code="introduced", field="introduced"
+        )
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        _transition(dispatch, Dispatch.Status.CLOSED, "closed_at")
+        dispatch.save()
+        survey = Survey.objects.create(
+            dispatch=dispatch,
+            satisfaction=satisfaction,
+            introduced=list(introduced),
+            comment=comment.strip(),
+            submitted_at=_now(),
+        )
+        audit_record(actor=actor, action="dispatch.survey", obj=dispatch)
+    return survey
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+REPORT_OVERDUE_BUSINESS_DAYS = 5
+PERIOD_ENDING_DAYS = 14
+APPLY_DEADLINE_DAYS = 14
+
+
+def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Write every reminder that is due and not yet written; running it twice writes nothing new."""
+    from consultations.models import Consultation
+
+    today = today or _today()
+    written = 0
+    with transaction.atomic():
+        upcoming = Visit.objects.filter(
+            status=Visit.Status.SCHEDULED,
+            date__gt=today,
+            date__lte=today + datetime.timedelta(days=10),
+            dispatch__status=Dispatch.Status.DECIDED,
+        ).select_related("dispatch__organisation", "dispatch__expert")
+        for visit in upcoming:
+            if previous_business_day(visit.date) > today:
+                continue
+            key = f"dispatch:visit:{visit.pk}:{visit.date.isoformat()}:day-before"
+            written += bool(
+                _notify_expert(
+                    visit.dispatch,
+                    "reminder_visit",
+                    {"visit": visit, "for_expert": True},
+                    dedupe_key=f"{key}:expert",
+                )
+            )
+            written += bool(
+                _notify_company(
+                    visit.dispatch, "reminder_visit", {"visit": visit}, dedupe_key=f"{key}:company"
+                )
+            )
+
+        past = Visit.objects.filter(
+            status=Visit.Status.SCHEDULED, date__lt=today, dispatch__status=Dispatch.Status.DECIDED
+        ).select_related("dispatch__organisation", "dispatch__expert")
+        for visit in past:
+            if business_days_between(visit.date, today) < REPORT_OVERDUE_BUSINESS_DAYS:
+                continue
+            written += bool(
+                _notify_expert(
+                    visit.dispatch,
+                    "reminder_report_overdue",
+                    {"visit": visit},
+                    dedupe_key=f"dispatch:visit:{visit.pk}:report-overdue",
+                )
+            )
+
+        ending = Dispatch.objects.filter(
+            status=Dispatch.Status.DECIDED,
+            program_year__dispatch_period_ends_on__gte=today,
+            program_year__dispatch_period_ends_on__lte=today
+            + datetime.timedelta(days=PERIOD_ENDING_DAYS),
+        ).select_related("organisation", "program_year", "expert")
+        for dispatch in ending:
+            used = dispatch.visits.filter(status__in=Visit.COUNTED_STATUSES).count()
+            if used >= (dispatch.planned_visits or 0):
+                continue
+            written += bool(
+                _notify_company(
+                    dispatch,
+                    "reminder_period_ending",
+                    {"unused": dispatch.planned_visits - used},
+                    dedupe_key=f"dispatch:{dispatch.pk}:period-ending",
+                )
+            )
+
+        for program_year in ProgramYear.objects.all():
+            closes_on = jst_date(program_year.application_closes_at)
+            if (
+                not (closes_on - datetime.timedelta(days=APPLY_DEADLINE_DAYS) <= today <= closes_on)
+                or jst_date(program_year.application_opens_at) > today
+            ):
+                continue
+            consultations = (
+                Consultation.objects.filter(dispatch_need=True)
+                .exclude(status=Consultation.Status.WITHDRAWN)
+                .exclude(organisation__dispatches__program_year=program_year)
+                .select_related("organisation")
+                .order_by("pk")
+            )
+            seen = set()
+            for consultation in consultations:
+                if consultation.organisation_id in seen:
+                    continue
+                seen.add(consultation.organisation_id)
+                key = f"dispatch:apply-deadline:{program_year.pk}:{consultation.organisation_id}"
+                if _email_exists(key):
+                    continue
+                _link, token = access_link_issue(
+                    email=consultation.contact_email,
+                    organisation=consultation.organisation,
+                    target=consultation,
+                )
+                written += bool(
+                    email_enqueue(
+                        to=consultation.contact_email,
+                        template="dispatch/emails/reminder_apply_deadline",
+                        context={
+                            "consultation": consultation,
+                            "program_year": program_year,
+                            "closes_at": program_year.application_closes_at,
+                            "url": settings.SITE_URL
+                            + reverse("dispatch:application_new", args=[consultation.reference]),
+                            "link_url": access_link_url(token),
+                        },
+                        dedupe_key=key,
+                        related=consultation,
+                    )
+                )
+    return written

@@ -1,0 +1,394 @@
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultations.models import Consultation
+from kosha_portal.accounts.services import portal_can_access, portal_emails
+from kosha_portal.documents.views import document_response
+from kosha_portal.errors import DomainError
+
+from . import services
+from .eligibility import dispatch_eligibility
+from .forms import (
+    ApplicationForm,
+    CompletionForm,
+    DisputeForm,
+    SurveyForm,
+    VisitReportForm,
+    VisitScheduleForm,
+)
+from .models import Dispatch, EligibilityItem, Visit
+from .pdf import completion_report_document, visit_report_document
+from .selectors import (
+    company_dispatch_get,
+    company_visit_get,
+    expert_dispatch_get,
+    expert_dispatches,
+    expert_for_user,
+    expert_visit_get,
+    program_year_for_application,
+)
+
+
+def _company_actor(request) -> str:
+    emails = sorted(portal_emails(request))
+    digest = hashlib.sha256("|".join(emails).encode()).hexdigest()[:12]
+    return f"company:{digest}"
+
+
+# --- company side (personal links) ---------------------------------------------------------------
+
+
+@login_not_required
+def application_new(request, reference):
+    """The company's dispatch application, reached from its consultation page."""
+    consultation = (
+        Consultation.objects.select_related("organisation").filter(reference=reference).first()
+    )
+    if consultation is None or not portal_can_access(
+        request, consultation, organisation_id=consultation.organisation_id
+    ):
+        raise Http404
+    program_year = program_year_for_application()
+    items = list(EligibilityItem.objects.filter(program_year=program_year)) if program_year else []
+    form = ApplicationForm(
+        request.POST or None,
+        items=items,
+        initial={
+            "contact_name": consultation.contact_name,
+            "contact_email": consultation.contact_email,
+        },
+    )
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dispatch = services.dispatch_apply(
+                consultation=consultation,
+                contact_name=data["contact_name"],
+                contact_email=data["contact_email"],
+                theme=data["theme"],
+                goals=data["goals"],
+                preferred_expert_type=data["preferred_expert_type"],
+                preferred_mode=data["preferred_mode"],
+                preferred_dates=data["preferred_dates"],
+                attestations=form.attestations(),
+                consent=data["consent"],
+                actor=_company_actor(request),
+            )
+        except services.DispatchIneligible as exc:
+            refusal = exc.result
+            if any(r.code == "attestations" for r in refusal.failed):
+                for item in items:
+                    if item.required and not form.attestations()[item.code]:
+                        form.add_error(
+                            f"attest_{item.code}",
+                            _("この確認事項を確認のうえ、チェックしてください。"),
+                        )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("専門家派遣のお申込みを受け付けました。"))
+            return redirect(dispatch.get_portal_url())
+    preview = None
+    if program_year is not None and refusal is None:
+        preview = dispatch_eligibility(
+            organisation=consultation.organisation,
+            program_year=program_year,
+            consultation=consultation,
+            attestations=None,
+            at=timezone.now(),
+        )
+    return render(
+        request,
+        "dispatch/application_form.html",
+        {
+            "form": form,
+            "consultation": consultation,
+            "program_year": program_year,
+            "refusal": refusal,
+            "preview": preview,
+        },
+    )
+
+
+@login_not_required
+def company_dispatch(request, reference):
+    dispatch = company_dispatch_get(request=request, reference=reference)
+    visits = [v for v in dispatch.visits.all() if v.status != Visit.Status.CANCELLED]
+    for visit in visits:
+        visit.pdf = visit_report_document(visit) if visit.reported_at else None
+    return render(
+        request,
+        "dispatch/company_dispatch.html",
+        {
+            "dispatch": dispatch,
+            "visits": visits,
+            "dispute_form": DisputeForm(),
+            "survey_form": SurveyForm() if dispatch.status == Dispatch.Status.COMPLETED else None,
+            "completion_pdf": completion_report_document(dispatch)
+            if dispatch.completed_at
+            else None,
+        },
+    )
+
+
+@login_not_required
+@require_POST
+def company_visit_confirm(request, reference, number):
+    visit = company_visit_get(request=request, reference=reference, number=number)
+    try:
+        services.visit_report_confirm(visit=visit, actor=_company_actor(request))
+        messages.success(request, _("第%(n)d回の実施報告を確認しました。") % {"n": visit.number})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("dispatch:company_dispatch", reference)
+
+
+@login_not_required
+@require_POST
+def company_visit_dispute(request, reference, number):
+    visit = company_visit_get(request=request, reference=reference, number=number)
+    form = DisputeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_report_dispute(
+                visit=visit, comment=form.cleaned_data["comment"], actor=_company_actor(request)
+            )
+            messages.success(request, _("ご指摘を担当者と専門家に伝えました。"))
+            return redirect("dispatch:company_dispatch", reference)
+        except DomainError as exc:
+            exc.add_to_form(form)
+    dispatch = company_dispatch_get(request=request, reference=reference)
+    return render(
+        request,
+        "dispatch/company_dispute.html",
+        {"dispatch": dispatch, "visit": visit, "form": form},
+        status=200,
+    )
+
+
+@login_not_required
+def company_survey(request, reference):
+    dispatch = company_dispatch_get(request=request, reference=reference)
+    if dispatch.status != Dispatch.Status.COMPLETED:
+        return redirect(dispatch.get_portal_url())
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_submit(
+                dispatch=dispatch, actor=_company_actor(request), **form.cleaned_data
+            )
+            messages.success(request, _("アンケートにご回答いただきありがとうございました。"))
+            return redirect(dispatch.get_portal_url())
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return render(request, "dispatch/company_survey.html", {"dispatch": dispatch, "form": form})
+
+
+@login_not_required
+@require_POST
+def company_withdraw(request, reference):
+    dispatch = company_dispatch_get(request=request, reference=reference)
+    try:
+        services.dispatch_withdraw(dispatch=dispatch, actor=_company_actor(request))
+        messages.success(request, _("専門家派遣を取り下げました。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(dispatch.get_portal_url())
+
+
+@login_not_required
+def company_visit_pdf(request, reference, number):
+    visit = company_visit_get(request=request, reference=reference, number=number)
+    document = visit_report_document(visit)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=_company_actor(request))
+
+
+@login_not_required
+def company_completion_pdf(request, reference):
+    dispatch = company_dispatch_get(request=request, reference=reference)
+    document = completion_report_document(dispatch)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=_company_actor(request))
+
+
+# --- expert area ---------------------------------------------------------------------------------
+
+
+def _expert(request):
+    expert = expert_for_user(request.user)
+    if expert is None:
+        raise Http404
+    return expert
+
+
+def expert_home(request):
+    expert = _expert(request)
+    return render(
+        request,
+        "dispatch/expert_home.html",
+        {"expert": expert, "dispatches": expert_dispatches(expert)},
+    )
+
+
+def expert_dispatch(request, reference):
+    expert = _expert(request)
+    dispatch = expert_dispatch_get(expert=expert, reference=reference)
+    form = VisitScheduleForm(request.POST or None, initial={"mode": dispatch.preferred_mode})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.visit_schedule(
+                dispatch=dispatch,
+                date=data["date"],
+                start_time=data["start_time"],
+                mode=data["mode"],
+                place=data["place"],
+                online_url=data["online_url"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("第%(n)d回の日程を登録しました。") % {"n": visit.number})
+            for warning in services.visit_date_warnings(visit.date):
+                messages.warning(request, warning)
+            return redirect("dispatch:expert_dispatch", reference)
+    visits = list(dispatch.visits.all())
+    for visit in visits:
+        visit.pdf = visit_report_document(visit) if visit.reported_at else None
+    return render(
+        request,
+        "dispatch/expert_dispatch.html",
+        {
+            "dispatch": dispatch,
+            "visits": visits,
+            "form": form,
+            "can_schedule": dispatch.status == Dispatch.Status.DECIDED,
+            "completion_pdf": completion_report_document(dispatch)
+            if dispatch.completed_at
+            else None,
+        },
+    )
+
+
+def expert_visit_report(request, reference, number):
+    expert = _expert(request)
+    visit = expert_visit_get(expert=expert, reference=reference, number=number)
+    if visit.status not in (Visit.Status.SCHEDULED, Visit.Status.DISPUTED):
+        messages.info(request, _("この回の実施報告は提出済みです。"))
+        return redirect("dispatch:expert_dispatch", reference)
+    initial = {
+        "report_date": visit.report_date or visit.date,
+        "report_start": visit.report_start or visit.start_time,
+    }
+    if visit.status == Visit.Status.DISPUTED:
+        initial.update(
+            {
+                k: getattr(visit, k)
+                for k in ("report_end", "attendees", "topics", "advice", "next_steps")
+            }
+        )
+    form = VisitReportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_report_file(visit=visit, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("第%(n)d回の実施報告を提出しました。") % {"n": visit.number}
+            )
+            return redirect("dispatch:expert_dispatch", reference)
+    return render(
+        request,
+        "dispatch/expert_visit_report.html",
+        {"dispatch": visit.dispatch, "visit": visit, "form": form},
+    )
+
+
+@require_POST
+def expert_visit_cancel(request, reference, number):
+    visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
+    try:
+        services.visit_cancel(visit=visit, actor=request.user)
+        messages.success(request, _("第%(n)d回の日程を取り消しました。") % {"n": visit.number})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("dispatch:expert_dispatch", reference)
+
+
+@require_POST
+def expert_visit_no_show(request, reference, number):
+    visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
+    try:
+        services.visit_no_show(visit=visit, actor=request.user)
+        messages.success(request, _("第%(n)d回を不実施として記録しました。") % {"n": visit.number})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("dispatch:expert_dispatch", reference)
+
+
+def expert_completion(request, reference):
+    expert = _expert(request)
+    dispatch = expert_dispatch_get(expert=expert, reference=reference)
+    form = CompletionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dispatch_complete(dispatch=dispatch, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("完了報告を提出しました。"))
+            return redirect("dispatch:expert_dispatch", reference)
+    return render(request, "dispatch/expert_completion.html", {"dispatch": dispatch, "form": form})
+
+
+def expert_visit_pdf(request, reference, number):
+    visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
+    document = visit_report_document(visit)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=request.user)
+
+
+def expert_completion_pdf(request, reference):
+    dispatch = expert_dispatch_get(expert=_expert(request), reference=reference)
+    document = completion_report_document(dispatch)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=request.user)
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def staff_visit_pdf(request, pk):
+    """Desk staff download a visit report (any dispatch)."""
+    if not (request.user.is_staff and request.user.has_perm("dispatch.view_dispatch")):
+        raise Http404
+    visit = get_object_or_404(Visit, pk=pk)
+    document = visit_report_document(visit)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=request.user)
+
+
+def staff_completion_pdf(request, pk):
+    if not (request.user.is_staff and request.user.has_perm("dispatch.view_dispatch")):
+        raise Http404
+    dispatch = get_object_or_404(Dispatch, pk=pk)
+    document = completion_report_document(dispatch)
+    if document is None:
+        raise Http404
+    return document_response(document, actor=request.user)
