@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,97 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("電話")
     VISIT = "visit", _("来所")
     EMAIL = "email", _("メール")
+
+
+class ContactWay(models.TextChoices):
+    EMAIL = "email", _("メール")
+    PHONE = "phone", _("電話")
+    EITHER = "either", _("どちらでも可")
+
+
+class ContactTime(models.TextChoices):
+    ANY = "any", _("指定なし")
+    MORNING = "morning", _("午前（9:00〜11:30）")
+    AFTERNOON = "afternoon", _("午後（13:00〜16:30）")
+
+
+class Place(models.TextChoices):
+    SHOP = "shop", _("店舗・窓口での対面")
+    PHONE = "phone", _("電話")
+    EMAIL_CHAT = "email_chat", _("メール・チャット")
+    SNS = "sns", _("SNS・口コミサイト")
+    OFF_PREMISES = "off_premises", _("社外（顧客の自宅・喫茶店など）")
+    OTHER = "other", _("その他")
+
+
+class BehaviourType(models.TextChoices):
+    """After the MHLW カスタマーハラスメント対策企業マニュアル (2022)."""
+
+    LONG_CONFINEMENT = "long_confinement", _("時間拘束型")
+    REPEAT = "repeat", _("リピート型")
+    VERBAL_ABUSE = "verbal_abuse", _("暴言型")
+    VIOLENCE = "violence", _("暴力型")
+    THREAT = "threat", _("威嚇・脅迫型")
+    AUTHORITY = "authority", _("権威型")
+    OFF_PREMISES = "off_premises", _("店舗外拘束型")
+    ONLINE_DEFAMATION = "online_defamation", _("SNS・ネット上の誹謗中傷型")
+    SEXUAL = "sexual", _("セクハラ型")
+    KNEELING = "kneeling", _("土下座の要求")
+    DISCRIMINATION = "discrimination", _("差別的言動")
+
+
+class Damage(models.TextChoices):
+    STAFF_LEFT = "staff_left", _("従業員の退職・休職")
+    INJURY = "injury", _("けが")
+    POLICE = "police", _("警察への通報・相談")
+    FINANCIAL = "financial", _("金銭的な損害")
+    REPUTATION = "reputation", _("ネット上の評判の低下")
+
+
+class Measure(models.TextChoices):
+    POLICY = "policy", _("基本方針の策定・公表")
+    INTERNAL_CONTACT = "internal_contact", _("社内相談窓口の設置")
+    MANUAL = "manual", _("対応マニュアル・手順の整備")
+    TRAINING = "training", _("従業員への研修")
+    FACT_FINDING = "fact_finding", _("事実関係の確認の手順")
+    STAFF_CARE = "staff_care", _("被害を受けた従業員へのケア")
+    RECURRENCE = "recurrence", _("再発防止の取組")
+    RECORDING = "recording", _("録音・録画機器の設置")
+    EXPERT_CONTRACT = "expert_contract", _("外部専門家との契約")
+
+
+class RequestedSupport(models.TextChoices):
+    ADVICE = "advice", _("助言（相談のみ）")
+    DISPATCH = "dispatch", _("専門家派遣")
+    SEMINAR = "seminar", _("セミナーのご案内")
+
+
+class Assessment(models.TextChoices):
+    """The MHLW two-axis test, answered by staff during triage."""
+
+    UNDECIDED = "", _("未判断")
+    YES = "yes", _("相当・妥当")
+    NO = "no", _("不相当・不当")
+    UNCLEAR = "unclear", _("判断が難しい")
+
+
+def _codes(choices) -> list[str]:
+    return [value for value, _label in choices]
+
+
+class FiscalYearCounter(models.Model):
+    """The last reference sequence used per fiscal year; its row is locked while a number is
+    taken, so two submissions never receive the same 相談番号."""
+
+    fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("相談番号の採番")
+        verbose_name_plural = _("相談番号の採番")
+
+    def __str__(self):
+        return f"{self.fiscal_year}: {self.last_sequence}"
 
 
 class Consultation(models.Model):
@@ -26,22 +119,40 @@ class Consultation(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)
     sequence = models.PositiveIntegerField(_("年度内連番"), editable=False)
     organisation = models.ForeignKey(
-        "companies.Organisation", verbose_name=_("事業者"), on_delete=models.PROTECT,
+        "companies.Organisation",
+        verbose_name=_("事業者"),
+        on_delete=models.PROTECT,
         related_name="consultations",
     )
-    channel = models.CharField(_("受付経路"), max_length=10, choices=Channel.choices,
-                               default=Channel.WEB)
-    status = models.CharField(_("状態"), max_length=20, choices=Status.choices,
-                              default=Status.NEW, db_index=True)
+    channel = models.CharField(
+        _("受付経路"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
     received_at = models.DateTimeField(_("受付日時"), db_index=True)
     reply_by = models.DateField(_("回答期限"), db_index=True)
     started_at = models.DateTimeField(_("対応開始日時"), null=True, blank=True)
     answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("取下げ日時"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("再開日時"), null=True, blank=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("担当者"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="assigned_consultations",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("担当者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_consultations",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受付した職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("電話・来所・メールで職員が記録した相談の場合"),
     )
 
     contact_name = models.CharField(_("ご担当者名"), max_length=100)
@@ -50,13 +161,46 @@ class Consultation(models.Model):
     contact_role = models.CharField(_("役職"), max_length=100, blank=True)
     contact_email = models.EmailField(_("メールアドレス"), db_index=True)
     contact_phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    contact_way = models.CharField(
+        _("希望する連絡方法"), max_length=10, choices=ContactWay.choices, default=ContactWay.EMAIL
+    )
+    contact_time = models.CharField(
+        _("連絡を希望する時間帯"),
+        max_length=10,
+        choices=ContactTime.choices,
+        default=ContactTime.ANY,
+    )
+
+    # Multi-selects are lists of choice codes (JSON works on PostgreSQL and the SQLite demo).
+    places = models.JSONField(_("発生した場面"), default=list, blank=True)
+    behaviour_types = models.JSONField(_("行為の類型"), default=list, blank=True)
+    damages = models.JSONField(_("被害の状況"), default=list, blank=True)
+    measures = models.JSONField(_("実施済みの対策"), default=list, blank=True)
+    requested_support = models.JSONField(_("希望する支援"), default=list, blank=True)
+    description = models.TextField(_("ご相談内容"))
+
+    privacy_notice_version = models.CharField(_("同意した個人情報の取扱いの版"), max_length=20)
+    privacy_consented_at = models.DateTimeField(_("同意日時"), null=True, blank=True)
+
+    # Staff triage (MHLW two-axis test) and follow-up.
+    demand_reasonableness = models.CharField(
+        _("要求内容の妥当性"), max_length=10, blank=True, choices=Assessment.choices, default=""
+    )
+    means_acceptability = models.CharField(
+        _("手段・態様の相当性"), max_length=10, blank=True, choices=Assessment.choices, default=""
+    )
+    follow_up_on = models.DateField(_("フォローアップ予定日"), null=True, blank=True)
 
     # The dispatch-need determination (必要性の確認): the gate to expert dispatch.
     dispatch_need = models.BooleanField(_("専門家派遣の必要性"), null=True, blank=True)
     dispatch_need_reason = models.TextField(_("判断理由"), blank=True)
     dispatch_need_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("判断した職員"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("判断した職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     dispatch_need_decided_on = models.DateField(_("判断日"), null=True, blank=True)
 
@@ -65,12 +209,21 @@ class Consultation(models.Model):
         verbose_name = _("相談")
         verbose_name_plural = _("相談")
         constraints = [
-            models.UniqueConstraint(fields=["fiscal_year", "sequence"],
-                                    name="consultation_sequence_unique_per_year"),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "sequence"], name="consultation_sequence_unique_per_year"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["new", "in_progress", "answered", "closed", "withdrawn"]),
                 name="consultation_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(channel__in=_codes(Channel.choices)),
+                name="consultation_channel_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="consultation_status_recv"),
+            models.Index(fields=["assigned_to", "-received_at"], name="consultation_officer_recv"),
         ]
 
     def __str__(self):
@@ -78,3 +231,84 @@ class Consultation(models.Model):
 
     def get_portal_url(self):
         return reverse("consultations:status", args=[self.reference])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.NEW, self.Status.IN_PROGRESS)
+
+
+class ConsultationMessage(models.Model):
+    """One entry in a consultation's thread: a reply the company sees, a message the company
+    wrote, or an internal note that never leaves the desk."""
+
+    class Kind(models.TextChoices):
+        INTERNAL_NOTE = "note", _("内部メモ")
+        REPLY = "reply", _("窓口からの回答")
+        COMPANY = "company", _("事業者からのメッセージ")
+
+    consultation = models.ForeignKey(
+        Consultation, verbose_name=_("相談"), on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
+    body = models.TextField(_("本文"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("相談のやり取り")
+        verbose_name_plural = _("相談のやり取り")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["note", "reply", "company"]),
+                name="consultation_message_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance, filename):
+    # Random names: nothing the submitter typed ends up in the file system.
+    return f"consultations/{instance.consultation.fiscal_year}/{secrets.token_hex(16)}"
+
+
+class ConsultationAttachment(models.Model):
+    """A file sent with a consultation or a later company message; stored under
+    PRIVATE_FILES_ROOT and served only through a permission-checked view."""
+
+    consultation = models.ForeignKey(
+        Consultation, verbose_name=_("相談"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        ConsultationMessage,
+        verbose_name=_("メッセージ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
+    file = models.FileField(_("ファイル"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("元のファイル名"), max_length=200)
+    mime_type = models.CharField(_("種類"), max_length=100)
+    size = models.PositiveIntegerField(_("サイズ（バイト）"))
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("添付ファイル")
+        verbose_name_plural = _("添付ファイル")
+
+    def __str__(self):
+        return self.original_name
+
+    def get_portal_url(self):
+        return reverse("consultations:attachment", args=[self.consultation.reference, self.pk])

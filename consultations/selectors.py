@@ -1,4 +1,16 @@
-from .models import Consultation
+import datetime
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from companies.models import Organisation
+from kosha_portal.accounts.services import portal_can_access, portal_organisation_ids
+from kosha_portal.japan.deadlines import jst_date
+
+from .models import Consultation, ConsultationAttachment, ConsultationMessage
+
+OPEN_STATUSES = [Consultation.Status.NEW, Consultation.Status.IN_PROGRESS]
 
 
 def consultation_with_confirmed_need(organisation) -> Consultation | None:
@@ -9,3 +21,98 @@ def consultation_with_confirmed_need(organisation) -> Consultation | None:
         .order_by("-dispatch_need_decided_on", "-received_at")
         .first()
     )
+
+
+def overdue_q(today: datetime.date | None = None) -> Q:
+    """Open consultations whose reply-by date has passed (JST)."""
+    today = today or jst_date(timezone.now())
+    return Q(status__in=OPEN_STATUSES, reply_by__lt=today)
+
+
+def consultations_new():
+    return (
+        Consultation.objects.filter(status=Consultation.Status.NEW)
+        .select_related("organisation")
+        .order_by("received_at")
+    )
+
+
+def consultations_overdue(*, today: datetime.date | None = None):
+    return (
+        Consultation.objects.filter(overdue_q(today))
+        .select_related("organisation", "assigned_to")
+        .order_by("reply_by", "received_at")
+    )
+
+
+def consultation_get_for_company(request, reference: str) -> Consultation:
+    """The consultation the visitor's personal link covers; 404 alike for missing and forbidden."""
+    consultation = (
+        Consultation.objects.select_related("organisation").filter(reference=reference).first()
+    )
+    if consultation is None or not portal_can_access(
+        request, consultation, organisation_id=consultation.organisation_id
+    ):
+        raise Http404
+    return consultation
+
+
+def consultation_thread_for_company(consultation: Consultation) -> list[ConsultationMessage]:
+    """Replies and the company's own messages; internal notes are never included."""
+    return list(
+        consultation.messages.exclude(kind=ConsultationMessage.Kind.INTERNAL_NOTE)
+        .select_related("author")
+        .prefetch_related("attachments")
+    )
+
+
+def consultation_attachments_for_company(consultation: Consultation):
+    return ConsultationAttachment.objects.filter(consultation=consultation, message__isnull=True)
+
+
+def attachment_get_for(request, reference: str, pk: int) -> ConsultationAttachment:
+    """An attachment the visitor may download: desk staff with view permission, or the company
+    whose link covers its consultation. 404 alike for missing and forbidden."""
+    attachment = (
+        ConsultationAttachment.objects.select_related("consultation")
+        .filter(pk=pk, consultation__reference=reference)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    user = request.user
+    if getattr(user, "is_staff", False) and user.has_perm("consultations.view_consultation"):
+        return attachment
+    consultation = attachment.consultation
+    if not portal_can_access(request, consultation, organisation_id=consultation.organisation_id):
+        raise Http404
+    return attachment
+
+
+def consultations_for_portal(request):
+    """Consultations of the organisations the visitor's links cover (for the /my/ page)."""
+    ids = portal_organisation_ids(request)
+    if not ids:
+        return Consultation.objects.none()
+    return Consultation.objects.filter(organisation_id__in=ids).order_by("-received_at")
+
+
+def consultation_duplicates(consultation: Consultation):
+    """Other consultations from the same organisation, the same 法人番号 or the same name key."""
+    organisation = consultation.organisation
+    condition = Q(organisation=organisation) | Q(organisation__name_key=organisation.name_key)
+    if organisation.corporate_number:
+        condition |= Q(organisation__corporate_number=organisation.corporate_number)
+    return (
+        Consultation.objects.filter(condition)
+        .exclude(pk=consultation.pk)
+        .select_related("organisation")
+        .order_by("-received_at")
+    )
+
+
+def organisations_like(*, corporate_number: str, name_key: str):
+    condition = Q(name_key=name_key) if name_key else Q(pk__in=[])
+    if corporate_number:
+        condition |= Q(corporate_number=corporate_number)
+    return Organisation.objects.filter(condition)

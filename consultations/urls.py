@@ -1,10 +1,11 @@
 from django.urls import path
 
-from kosha_portal.views import home
+from . import views
 
 app_name = "consultations"
-# Replaced by the consultation desk's own views.
 urlpatterns = [
-    path("new/", home, name="new"),
-    path("status/<str:reference>/", home, name="status"),
+    path("new/", views.consultation_new, name="new"),
+    path("thanks/", views.consultation_thanks, name="thanks"),
+    path("status/<str:reference>/", views.consultation_status, name="status"),
+    path("status/<str:reference>/files/<int:pk>/", views.attachment_download, name="attachment"),
 ]

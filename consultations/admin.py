@@ -1,0 +1,519 @@
+"""The desk's triage queue and case page. Every change goes through consultations.services."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from companies.models import Organisation
+from companies.services import organisation_duplicates
+from kosha_portal.audit.admin import AuditedAdminMixin
+from kosha_portal.errors import DomainError
+from kosha_portal.japan.deadlines import jst_date
+
+from . import services
+from .forms import (
+    AssignForm,
+    DispatchNeedForm,
+    MessageForm,
+    ReasonForm,
+    StaffRecordForm,
+    TriageForm,
+)
+from .models import BehaviourType, Channel, Consultation, RequestedSupport
+from .selectors import consultation_duplicates, overdue_q
+
+
+def _json_has(field: str, code: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [code]})
+    return Q(**{f"{field}__icontains": f'"{code}"'})
+
+
+class _JsonChoiceFilter(admin.SimpleListFilter):
+    choices = None
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return self.choices.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(self.choices.choices):
+            return queryset.filter(_json_has(self.field, self.value()))
+        return queryset
+
+
+class BehaviourTypeFilter(_JsonChoiceFilter):
+    title = _("行為の類型")
+    parameter_name = "behaviour"
+    choices = BehaviourType
+    field = "behaviour_types"
+
+
+class RequestedSupportFilter(_JsonChoiceFilter):
+    title = _("希望する支援")
+    parameter_name = "support"
+    choices = RequestedSupport
+    field = "requested_support"
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("回答期限")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("期限超過")), ("no", _("期限内・対応済"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(overdue_q())
+        if self.value() == "no":
+            return queryset.exclude(overdue_q())
+        return queryset
+
+
+class OfficerFilter(admin.SimpleListFilter):
+    title = _("担当者")
+    parameter_name = "officer"
+
+    def lookups(self, request, model_admin):
+        users = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        return [
+            ("none", _("未割当")),
+            *((str(u.pk), u.get_full_name() or u.get_username()) for u in users),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(assigned_to_id=int(self.value()))
+        return queryset
+
+
+class MunicipalityFilter(admin.SimpleListFilter):
+    title = _("区市町村")
+    parameter_name = "municipality"
+
+    def lookups(self, request, model_admin):
+        # From the (small) registry, not from the consultation table.
+        values = (
+            Organisation.objects.filter(prefecture="東京都")
+            .exclude(municipality="")
+            .order_by("municipality")
+            .values_list("municipality", flat=True)
+            .distinct()
+        )
+        return [(v, v) for v in values]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(organisation__municipality=self.value())
+        return queryset
+
+
+ACTION_FORMS = {
+    "assign": AssignForm,
+    "reply": MessageForm,
+    "note": MessageForm,
+    "triage": TriageForm,
+    "dispatch_need": DispatchNeedForm,
+    "withdraw": ReasonForm,
+    "reopen": ReasonForm,
+}
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "organisation_name",
+        "status",
+        "channel",
+        "assigned_to",
+        "received_at",
+        "reply_by_display",
+        "requested_support_display",
+        "dispatch_need",
+    ]
+    list_display_links = ["reference", "organisation_name"]
+    list_filter = [
+        "status",
+        OfficerFilter,
+        OverdueFilter,
+        BehaviourTypeFilter,
+        ("organisation__industry", admin.ChoicesFieldListFilter),
+        MunicipalityFilter,
+        RequestedSupportFilter,
+        "channel",
+        "dispatch_need",
+    ]
+    list_select_related = ["organisation", "assigned_to"]
+    search_fields = [
+        "=reference",
+        "organisation__name",
+        "organisation__name_kana",
+        "organisation__name_key",
+        "=organisation__corporate_number",
+        "contact_name",
+        "contact_kana",
+        "contact_email",
+    ]
+    show_full_result_count = False
+    list_per_page = 50
+    date_hierarchy = None
+    actions = None
+    change_form_template = "admin/consultations/consultation/change_form.html"
+    change_list_template = "admin/consultations/consultation/change_list.html"
+    fieldsets = [
+        (
+            _("受付"),
+            {
+                "fields": [
+                    "reference",
+                    "fiscal_year",
+                    "channel",
+                    "recorded_by",
+                    "status",
+                    "received_at",
+                    "reply_by",
+                    "assigned_to",
+                    "started_at",
+                    "answered_at",
+                    "closed_at",
+                    "withdrawn_at",
+                    "reopened_at",
+                ]
+            },
+        ),
+        (
+            _("事業者・ご担当者"),
+            {
+                "fields": [
+                    "organisation_link",
+                    "contact_name",
+                    "contact_kana",
+                    "contact_department",
+                    "contact_role",
+                    "contact_email",
+                    "contact_phone",
+                    "contact_way",
+                    "contact_time",
+                ]
+            },
+        ),
+        (
+            _("ご相談の内容"),
+            {
+                "fields": [
+                    "places_display",
+                    "behaviour_display",
+                    "damages_display",
+                    "measures_display",
+                    "support_display",
+                    "description",
+                    "privacy_notice_version",
+                    "privacy_consented_at",
+                ]
+            },
+        ),
+        (
+            _("トリアージ・派遣の必要性"),
+            {
+                "fields": [
+                    "demand_reasonableness",
+                    "means_acceptability",
+                    "follow_up_on",
+                    "dispatch_need",
+                    "dispatch_need_reason",
+                    "dispatch_need_decided_by",
+                    "dispatch_need_decided_on",
+                ]
+            },
+        ),
+        (_("操作履歴"), {"fields": ["audit_history"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/consultations_admin.css"]}
+
+    # --- the list ----------------------------------------------------------------------------
+
+    @admin.display(description=_("事業者"), ordering="organisation__name_kana")
+    def organisation_name(self, obj):
+        return obj.organisation.name
+
+    @admin.display(description=_("回答期限"), ordering="reply_by")
+    def reply_by_display(self, obj):
+        overdue = obj.is_open and obj.reply_by < self._today()
+        if overdue:
+            return format_html(
+                '<span class="consultation-overdue">{} {}</span>',
+                obj.reply_by.isoformat(),
+                _("期限超過"),
+            )
+        return obj.reply_by.isoformat()
+
+    @admin.display(description=_("希望する支援"))
+    def requested_support_display(self, obj):
+        return self._labels(RequestedSupport, obj.requested_support)
+
+    def _today(self):
+        return jst_date(timezone.now())
+
+    @staticmethod
+    def _labels(choices, codes):
+        mapping = dict(choices.choices)
+        return "・".join(str(mapping.get(c, c)) for c in codes or []) or "-"
+
+    # --- the case page (read-only fields; changes go through the panels) ---------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [f for _t, opts in self.fieldsets for f in opts["fields"]]
+        return names
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("事業者"))
+    def organisation_link(self, obj):
+        url = reverse("admin:companies_organisation_change", args=[obj.organisation_id])
+        org = obj.organisation
+        return format_html(
+            '<a href="{}">{}</a>（{}）{} {}',
+            url,
+            org.name,
+            org.name_kana or "-",
+            org.corporate_number or _("法人番号なし"),
+            org.full_address,
+        )
+
+    @admin.display(description=_("発生した場面"))
+    def places_display(self, obj):
+        from .models import Place
+
+        return self._labels(Place, obj.places)
+
+    @admin.display(description=_("行為の類型"))
+    def behaviour_display(self, obj):
+        return self._labels(BehaviourType, obj.behaviour_types)
+
+    @admin.display(description=_("被害の状況"))
+    def damages_display(self, obj):
+        from .models import Damage
+
+        return self._labels(Damage, obj.damages)
+
+    @admin.display(description=_("実施済みの対策"))
+    def measures_display(self, obj):
+        from .models import Measure
+
+        return self._labels(Measure, obj.measures)
+
+    @admin.display(description=_("希望する支援"))
+    def support_display(self, obj):
+        return self._labels(RequestedSupport, obj.requested_support)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "record/",
+                self.admin_site.admin_view(self.record_view),
+                name="{}_{}_record".format(*info),
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="{}_{}_export".format(*info),
+            ),
+            path(
+                "<int:pk>/act/<str:action>/",
+                self.admin_site.admin_view(self.action_view),
+                name="{}_{}_act".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:consultations_consultation_record")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_permission(request, obj):
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "POST":
+            # The read-only model form never saves; every change has its own panel.
+            return redirect("admin:consultations_consultation_change", obj.pk)
+        context = {
+            **(extra_context or {}),
+            **self._panels(request, obj),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def _panels(self, request, obj):
+        status = Consultation.Status
+        allowed = services.TRANSITIONS.get(obj.status, set())
+        transitions = []
+        if status.IN_PROGRESS in allowed and obj.status == status.NEW:
+            transitions.append(("start", _("対応を開始する")))
+        if status.ANSWERED in allowed:
+            transitions.append(("answer", _("回答済にする")))
+        if status.CLOSED in allowed:
+            transitions.append(("close", _("完了にする")))
+        can_change = self.has_change_permission(request, obj)
+        return {
+            "can_act": can_change,
+            "transitions": transitions,
+            "can_withdraw": status.WITHDRAWN in allowed,
+            "can_reopen": obj.status in (status.CLOSED, status.WITHDRAWN, status.ANSWERED),
+            "assign_form": AssignForm(initial={"officer": obj.assigned_to_id}),
+            "reply_form": MessageForm(prefix="reply"),
+            "note_form": MessageForm(prefix="note"),
+            "triage_form": TriageForm(
+                initial={
+                    "demand_reasonableness": obj.demand_reasonableness,
+                    "means_acceptability": obj.means_acceptability,
+                    "follow_up_on": obj.follow_up_on,
+                }
+            ),
+            "dispatch_form": DispatchNeedForm(
+                initial={
+                    "needed": {True: "yes", False: "no"}.get(obj.dispatch_need),
+                    "reason": obj.dispatch_need_reason,
+                }
+            ),
+            "reason_form": ReasonForm(),
+            "thread": obj.messages.select_related("author").prefetch_related("attachments"),
+            "initial_attachments": obj.attachments.filter(message__isnull=True),
+            "duplicate_consultations": consultation_duplicates(obj)[:20],
+            "duplicate_organisations": organisation_duplicates(obj.organisation)[:20],
+        }
+
+    def action_view(self, request, pk, action):
+        consultation = get_object_or_404(Consultation, pk=pk)
+        if request.method != "POST":
+            return redirect("admin:consultations_consultation_change", pk)
+        if not self.has_change_permission(request, consultation):
+            raise PermissionDenied
+        prefix = action if action in ("reply", "note") else None
+        form_class = ACTION_FORMS.get(action)
+        form = form_class(request.POST, prefix=prefix) if form_class else None
+        if form is not None and not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}：{error}" if label else error)
+            return redirect("admin:consultations_consultation_change", pk)
+        data = form.cleaned_data if form is not None else {}
+        user = request.user
+        handlers = {
+            "start": lambda: services.consultation_start(consultation=consultation, actor=user),
+            "answer": lambda: services.consultation_mark_answered(
+                consultation=consultation, actor=user
+            ),
+            "close": lambda: services.consultation_close(consultation=consultation, actor=user),
+            "withdraw": lambda: services.consultation_withdraw(
+                consultation=consultation, reason=data.get("reason", ""), actor=user
+            ),
+            "reopen": lambda: services.consultation_reopen(
+                consultation=consultation, reason=data.get("reason", ""), actor=user
+            ),
+            "assign": lambda: services.consultation_assign(
+                consultation=consultation, officer=data.get("officer"), actor=user
+            ),
+            "reply": lambda: services.consultation_reply_send(
+                consultation=consultation, body=data["body"], actor=user
+            ),
+            "note": lambda: services.consultation_note_add(
+                consultation=consultation, body=data["body"], actor=user
+            ),
+            "triage": lambda: services.consultation_triage_update(
+                consultation=consultation, actor=user, **data
+            ),
+            "dispatch_need": lambda: services.consultation_dispatch_need_determine(
+                consultation=consultation, needed=data["needed"], reason=data["reason"], actor=user
+            ),
+        }
+        if action not in handlers:
+            raise Http404
+        try:
+            handlers[action]()
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            done = {
+                "reply": _(
+                    "回答を送信しました（事業者へメールでお知らせし、状況ページに表示されます）。"
+                ),
+                "note": _("内部メモを保存しました（事業者には表示されません）。"),
+                "dispatch_need": _("専門家派遣の必要性の判断を記録しました。"),
+            }
+            messages.success(request, done.get(action, _("更新しました。")))
+        return redirect("admin:consultations_consultation_change", pk)
+
+    def record_view(self, request):
+        """Desk staff record a consultation received by phone, visit or email."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StaffRecordForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                consultation = services.consultation_submit(
+                    organisation_data=form.organisation_data(),
+                    data=form.consultation_data(),
+                    files=form.cleaned_data["attachments"],
+                    channel=form.cleaned_data["channel"],
+                    privacy_consented=form.cleaned_data["privacy_consent"],
+                    actor=request.user,
+                )
+            except DomainError as error:
+                error.add_to_form(form)
+            else:
+                messages.success(
+                    request,
+                    _("相談 %(reference)s を記録しました。")
+                    % {"reference": consultation.reference},
+                )
+                if organisation_duplicates(consultation.organisation).exists():
+                    messages.warning(
+                        request,
+                        _(
+                            "同じ法人番号または名称の事業者が他にも登録されています。"
+                            "「重複の可能性」をご確認ください。"
+                        ),
+                    )
+                return redirect("admin:consultations_consultation_change", consultation.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.opts,
+            "title": _("電話・来所・メールの相談を記録する"),
+            "channels": Channel,
+        }
+        return TemplateResponse(request, "admin/consultations/consultation/record.html", context)
+
+    def export_view(self, request):
+        """The filtered list as CSV (UTF-8 with BOM, for Excel); every export is audit-logged."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        content = services.consultations_export_csv(
+            queryset=queryset, actor=request.user, filters=request.GET.urlencode()
+        )
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="consultations-{stamp}.csv"'
+        return response

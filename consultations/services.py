@@ -1,0 +1,559 @@
+"""Every write to a consultation: intake, the status workflow, messages, the dispatch-need
+determination, exports and the desk digest."""
+
+import contextlib
+import csv
+import datetime
+import hashlib
+import io
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from companies.services import organisation_find_or_create
+from kosha_portal.accounts.services import access_link_issue, access_link_url
+from kosha_portal.audit.services import audit_record
+from kosha_portal.errors import DomainError
+from kosha_portal.japan.business_days import next_business_day
+from kosha_portal.japan.deadlines import jst_date
+from kosha_portal.japan.fiscal import fiscal_year_of
+from kosha_portal.mail.services import email_enqueue
+
+from .models import (
+    Channel,
+    Consultation,
+    ConsultationAttachment,
+    ConsultationMessage,
+    FiscalYearCounter,
+)
+
+Status = Consultation.Status
+
+# The one map of allowed moves. Reopening brings a closed or withdrawn case back to 対応中.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.IN_PROGRESS, Status.WITHDRAWN},
+    Status.IN_PROGRESS: {Status.ANSWERED, Status.CLOSED, Status.WITHDRAWN},
+    Status.ANSWERED: {Status.IN_PROGRESS, Status.CLOSED, Status.WITHDRAWN},
+    Status.CLOSED: {Status.IN_PROGRESS},
+    Status.WITHDRAWN: {Status.IN_PROGRESS},
+}
+MILESTONES = {
+    Status.IN_PROGRESS: "started_at",
+    Status.ANSWERED: "answered_at",
+    Status.CLOSED: "closed_at",
+    Status.WITHDRAWN: "withdrawn_at",
+}
+
+INTAKE_FIELDS = [
+    "contact_name",
+    "contact_kana",
+    "contact_department",
+    "contact_role",
+    "contact_email",
+    "contact_phone",
+    "contact_way",
+    "contact_time",
+    "places",
+    "behaviour_types",
+    "damages",
+    "measures",
+    "requested_support",
+    "description",
+]
+
+
+def company_actor(email: str) -> str:
+    """The audit label of a company contact: a hash, so the trail holds no address."""
+    digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:12]
+    return f"company:{digest}"
+
+
+def reply_by_for(received_at: datetime.datetime) -> datetime.date:
+    """Replies are due by the next business day after receipt (JST)."""
+    return next_business_day(jst_date(received_at))
+
+
+def _allocate_reference(fiscal_year: int) -> tuple[int, str]:
+    counter, _created = FiscalYearCounter.objects.select_for_update().get_or_create(
+        fiscal_year=fiscal_year
+    )
+    FiscalYearCounter.objects.filter(pk=fiscal_year).update(last_sequence=F("last_sequence") + 1)
+    counter.refresh_from_db(fields=["last_sequence"])
+    return counter.last_sequence, f"{fiscal_year}-{counter.last_sequence:04d}"
+
+
+def _store_attachments(consultation, files, message=None, stored=None):
+    stored = [] if stored is None else stored
+    for uploaded, mime, display_name in files:
+        uploaded.seek(0)
+        attachment = ConsultationAttachment(
+            consultation=consultation,
+            message=message,
+            original_name=display_name,
+            mime_type=mime,
+            size=uploaded.size,
+        )
+        attachment.file.save("upload", uploaded, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def _discard_files(attachments) -> None:
+    """Files written for a transaction that rolled back must not linger."""
+    for attachment in attachments:
+        with contextlib.suppress(OSError):
+            attachment.file.storage.delete(attachment.file.name)
+
+
+def consultation_submit(
+    *,
+    organisation_data: dict,
+    data: dict,
+    files=(),
+    channel: str = Channel.WEB,
+    privacy_consented: bool,
+    actor,
+    received_at: datetime.datetime | None = None,
+) -> Consultation:
+    """Record a consultation (web intake or one staff took by phone, visit or email), give it a
+    reference number for its fiscal year and send the company its personal status link."""
+    if channel == Channel.WEB and not privacy_consented:
+        raise DomainError(
+            _("個人情報の取扱いへの同意が必要です。"), field="privacy_consent", code="consent"
+        )
+    received_at = received_at or timezone.now()
+    fiscal_year = fiscal_year_of(jst_date(received_at))
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    stored: list[ConsultationAttachment] = []
+    try:
+        return _submit(
+            organisation_data,
+            data,
+            files,
+            channel,
+            privacy_consented,
+            staff,
+            received_at,
+            fiscal_year,
+            stored,
+        )
+    except BaseException:
+        _discard_files(stored)
+        raise
+
+
+def _submit(
+    organisation_data,
+    data,
+    files,
+    channel,
+    privacy_consented,
+    staff,
+    received_at,
+    fiscal_year,
+    stored,
+) -> Consultation:
+    with transaction.atomic():
+        organisation = organisation_find_or_create(
+            data=organisation_data, actor=staff or company_actor(data["contact_email"])
+        )
+        consultation = Consultation(
+            organisation=organisation,
+            channel=channel,
+            received_at=received_at,
+            reply_by=reply_by_for(received_at),
+            recorded_by=staff,
+            privacy_notice_version=settings.PRIVACY_NOTICE_VERSION if privacy_consented else "",
+            privacy_consented_at=received_at if privacy_consented else None,
+            **{k: data.get(k, "" if k not in _LIST_FIELDS else []) for k in INTAKE_FIELDS},
+        )
+        # Taken last, so the counter row stays locked for as short a time as possible.
+        consultation.sequence, consultation.reference = _allocate_reference(fiscal_year)
+        consultation.fiscal_year = fiscal_year
+        consultation.save()
+        _store_attachments(consultation, files, stored=stored)
+        audit_record(
+            actor=staff or company_actor(consultation.contact_email),
+            action="consultation.submit",
+            obj=consultation,
+            changes={"channel": channel, "attachments": len(files)},
+        )
+        _link, token = access_link_issue(
+            email=consultation.contact_email, organisation=organisation, target=consultation
+        )
+        email_enqueue(
+            to=consultation.contact_email,
+            template="consultations/emails/received",
+            context={
+                "consultation": consultation,
+                "organisation": organisation,
+                "status_url": access_link_url(token),
+            },
+            related=consultation,
+        )
+    return consultation
+
+
+_LIST_FIELDS = {"places", "behaviour_types", "damages", "measures", "requested_support"}
+
+
+def _lock(consultation: Consultation) -> Consultation:
+    return (
+        Consultation.objects.select_for_update()
+        .select_related("organisation")
+        .get(pk=consultation.pk)
+    )
+
+
+def _transition(
+    consultation: Consultation,
+    target: str,
+    *,
+    actor,
+    reason: str = "",
+) -> Consultation:
+    locked = _lock(consultation)
+    if target not in TRANSITIONS.get(locked.status, set()):
+        raise DomainError(
+            _("「%(from)s」から「%(to)s」には変更できません。")
+            % {"from": locked.get_status_display(), "to": Status(target).label},
+            code="transition",
+        )
+    previous = locked.status
+    now = timezone.now()
+    locked.status = target
+    if previous in (Status.CLOSED, Status.WITHDRAWN):
+        locked.reopened_at = now
+    if target in MILESTONES:
+        setattr(locked, MILESTONES[target], now)
+    locked.save()
+    audit_record(
+        actor=actor,
+        action=f"consultation.status.{target}",
+        obj=locked,
+        changes={"from": previous, "to": target, **({"reason": reason} if reason else {})},
+    )
+    return locked
+
+
+def consultation_start(*, consultation: Consultation, actor) -> Consultation:
+    """新規受付 → 対応中 (the desk has begun working on it)."""
+    with transaction.atomic():
+        return _transition(consultation, Status.IN_PROGRESS, actor=actor)
+
+
+def consultation_mark_answered(*, consultation: Consultation, actor) -> Consultation:
+    """対応中 → 回答済."""
+    with transaction.atomic():
+        return _transition(consultation, Status.ANSWERED, actor=actor)
+
+
+def consultation_close(*, consultation: Consultation, actor) -> Consultation:
+    """対応中/回答済 → 完了."""
+    with transaction.atomic():
+        return _transition(consultation, Status.CLOSED, actor=actor)
+
+
+def consultation_withdraw(*, consultation: Consultation, reason: str = "", actor) -> Consultation:
+    """Any open state → 取下げ (the company no longer needs the desk)."""
+    with transaction.atomic():
+        return _transition(consultation, Status.WITHDRAWN, actor=actor, reason=reason)
+
+
+def consultation_reopen(*, consultation: Consultation, reason: str = "", actor) -> Consultation:
+    """完了/取下げ/回答済 → 対応中."""
+    with transaction.atomic():
+        locked = _lock(consultation)
+        if locked.status not in (Status.CLOSED, Status.WITHDRAWN, Status.ANSWERED):
+            raise DomainError(
+                _("この相談は対応中のため、再開する必要はありません。"), code="transition"
+            )
+        return _transition(locked, Status.IN_PROGRESS, actor=actor, reason=reason)
+
+
+def consultation_assign(*, consultation: Consultation, officer, actor) -> Consultation:
+    """Give the consultation to a desk officer (None leaves it unassigned)."""
+    with transaction.atomic():
+        locked = _lock(consultation)
+        if officer is not None and not officer.is_staff:
+            raise DomainError(
+                _("担当者には職員を選んでください。"), field="officer", code="officer"
+            )
+        previous = locked.assigned_to_id
+        locked.assigned_to = officer
+        locked.save(update_fields=["assigned_to"])
+        audit_record(
+            actor=actor,
+            action="consultation.assign",
+            obj=locked,
+            changes={"from": previous, "to": officer.pk if officer else None},
+        )
+        return locked
+
+
+def consultation_triage_update(
+    *,
+    consultation: Consultation,
+    demand_reasonableness: str,
+    means_acceptability: str,
+    follow_up_on,
+    actor,
+) -> Consultation:
+    """Record the MHLW two-axis assessment and the follow-up date."""
+    with transaction.atomic():
+        locked = _lock(consultation)
+        locked.demand_reasonableness = demand_reasonableness
+        locked.means_acceptability = means_acceptability
+        locked.follow_up_on = follow_up_on
+        locked.save(update_fields=["demand_reasonableness", "means_acceptability", "follow_up_on"])
+        audit_record(
+            actor=actor,
+            action="consultation.triage",
+            obj=locked,
+            changes={
+                "demand_reasonableness": demand_reasonableness,
+                "means_acceptability": means_acceptability,
+                "follow_up_on": str(follow_up_on or ""),
+            },
+        )
+        return locked
+
+
+def consultation_note_add(*, consultation: Consultation, body: str, actor) -> ConsultationMessage:
+    """An internal note: staff only, never on the status page, never in an email."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("メモの内容を入力してください。"), field="body", code="empty")
+    with transaction.atomic():
+        locked = _lock(consultation)
+        note = ConsultationMessage.objects.create(
+            consultation=locked,
+            kind=ConsultationMessage.Kind.INTERNAL_NOTE,
+            body=body,
+            author=actor,
+        )
+        audit_record(actor=actor, action="consultation.note", obj=locked)
+        return note
+
+
+def consultation_reply_send(
+    *, consultation: Consultation, body: str, actor, mark_answered: bool = True
+) -> ConsultationMessage:
+    """A reply to the company: shown on its status page and sent by email with its link."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("回答の内容を入力してください。"), field="body", code="empty")
+    with transaction.atomic():
+        locked = _lock(consultation)
+        if locked.status == Status.WITHDRAWN:
+            raise DomainError(
+                _("取下げられた相談には回答できません。再開してから回答してください。"),
+                code="withdrawn",
+            )
+        reply = ConsultationMessage.objects.create(
+            consultation=locked, kind=ConsultationMessage.Kind.REPLY, body=body, author=actor
+        )
+        if mark_answered:
+            if locked.status == Status.NEW:
+                locked = _transition(locked, Status.IN_PROGRESS, actor=actor)
+            if locked.status == Status.IN_PROGRESS:
+                locked = _transition(locked, Status.ANSWERED, actor=actor)
+        audit_record(
+            actor=actor, action="consultation.reply", obj=locked, changes={"message": reply.pk}
+        )
+        _link, token = access_link_issue(
+            email=locked.contact_email, organisation=locked.organisation, target=locked
+        )
+        email_enqueue(
+            to=locked.contact_email,
+            template="consultations/emails/reply",
+            context={"consultation": locked, "reply": reply, "status_url": access_link_url(token)},
+            related=locked,
+        )
+        return reply
+
+
+def consultation_company_message_add(
+    *, consultation: Consultation, body: str, files=(), actor
+) -> ConsultationMessage:
+    """A message (and files) the company adds on its status page; an answered case goes back
+    to 対応中 so the desk sees it."""
+    body = (body or "").strip()
+    if not body and not files:
+        raise DomainError(
+            _("メッセージを入力するか、ファイルを選択してください。"), field="body", code="empty"
+        )
+    with transaction.atomic():
+        locked = _lock(consultation)
+        if locked.status == Status.WITHDRAWN:
+            raise DomainError(
+                _("取下げられた相談にはメッセージを送れません。お手数ですが新しくご相談ください。"),
+                code="withdrawn",
+            )
+        message = ConsultationMessage.objects.create(
+            consultation=locked,
+            kind=ConsultationMessage.Kind.COMPANY,
+            body=body or str(_("（ファイルのみ）")),
+        )
+        stored: list[ConsultationAttachment] = []
+        try:
+            _store_attachments(locked, files, message=message, stored=stored)
+        except BaseException:
+            _discard_files(stored)
+            raise
+        if locked.status in (Status.ANSWERED, Status.CLOSED):
+            locked = _transition(locked, Status.IN_PROGRESS, actor=actor)
+        audit_record(
+            actor=actor,
+            action="consultation.company_message",
+            obj=locked,
+            changes={"message": message.pk, "attachments": len(files)},
+        )
+        return message
+
+
+def consultation_dispatch_need_determine(
+    *, consultation: Consultation, needed: bool, reason: str, actor
+) -> Consultation:
+    """Record the dispatch-need determination (必要性の確認); when the need is confirmed the
+    company is told by email that it may now apply for an expert dispatch."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("判断理由を入力してください。"), field="reason", code="reason")
+    with transaction.atomic():
+        locked = _lock(consultation)
+        if locked.status == Status.WITHDRAWN:
+            raise DomainError(_("取下げられた相談では判断できません。"), code="withdrawn")
+        previous = locked.dispatch_need
+        locked.dispatch_need = bool(needed)
+        locked.dispatch_need_reason = reason
+        locked.dispatch_need_decided_by = (
+            actor if getattr(actor, "is_authenticated", False) else None
+        )
+        locked.dispatch_need_decided_on = jst_date(timezone.now())
+        locked.save(
+            update_fields=[
+                "dispatch_need",
+                "dispatch_need_reason",
+                "dispatch_need_decided_by",
+                "dispatch_need_decided_on",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="consultation.dispatch_need",
+            obj=locked,
+            changes={"from": previous, "to": bool(needed)},
+        )
+        if needed and previous is not True:
+            _link, token = access_link_issue(
+                email=locked.contact_email, organisation=locked.organisation, target=locked
+            )
+            email_enqueue(
+                to=locked.contact_email,
+                template="consultations/emails/dispatch_need_confirmed",
+                context={"consultation": locked, "status_url": access_link_url(token)},
+                related=locked,
+            )
+        return locked
+
+
+# --- export and digest ---------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    (_("相談番号"), lambda c: c.reference),
+    (_("受付日時"), lambda c: timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M")),
+    (_("受付経路"), lambda c: c.get_channel_display()),
+    (_("状態"), lambda c: c.get_status_display()),
+    (_("回答期限"), lambda c: c.reply_by.isoformat()),
+    (
+        _("担当者"),
+        lambda c: (
+            c.assigned_to.get_full_name() or c.assigned_to.get_username() if c.assigned_to else ""
+        ),
+    ),
+    (_("事業者名"), lambda c: c.organisation.name),
+    (_("事業者名（フリガナ）"), lambda c: c.organisation.name_kana),
+    (_("法人番号"), lambda c: c.organisation.corporate_number),
+    (_("区市町村"), lambda c: c.organisation.municipality),
+    (_("業種区分"), lambda c: c.organisation.get_industry_display()),
+    (_("ご担当者名"), lambda c: c.contact_name),
+    (_("メールアドレス"), lambda c: c.contact_email),
+    (_("電話番号"), lambda c: c.contact_phone),
+    (_("行為の類型"), lambda c: "・".join(_labels(c.behaviour_types, "BehaviourType"))),
+    (_("希望する支援"), lambda c: "・".join(_labels(c.requested_support, "RequestedSupport"))),
+    (_("専門家派遣の必要性"), lambda c: {True: "あり", False: "なし", None: ""}[c.dispatch_need]),
+]
+
+
+def _labels(codes, choices_name: str) -> list[str]:
+    from . import models
+
+    choices = dict(getattr(models, choices_name).choices)
+    return [str(choices.get(code, code)) for code in codes or []]
+
+
+def consultations_export_csv(*, queryset, actor, filters: str = "") -> bytes:
+    """The list as CSV that Excel opens correctly (UTF-8 with BOM); every export is logged."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([str(label) for label, _getter in EXPORT_COLUMNS])
+    count = 0
+    for consultation in queryset.select_related("organisation", "assigned_to").iterator(
+        chunk_size=2000
+    ):
+        writer.writerow([getter(consultation) for _label, getter in EXPORT_COLUMNS])
+        count += 1
+    audit_record(
+        actor=actor,
+        action="consultation.export",
+        obj=None,
+        changes={"rows": count, "filters": filters[:500]},
+    )
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def desk_digest_recipients() -> list[str]:
+    from kosha_portal.accounts.roles import DESK_STAFF
+
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=DESK_STAFF, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    recipients = {e.strip().lower() for e in [*users, *settings.DESK_DIGEST_RECIPIENTS] if e}
+    return sorted(recipients)
+
+
+def desk_digest_send(*, today: datetime.date | None = None) -> int:
+    """Email each desk officer the new and the overdue consultations; once per recipient per day."""
+    from .selectors import consultations_new, consultations_overdue
+
+    today = today or jst_date(timezone.now())
+    new = list(consultations_new())
+    overdue = list(consultations_overdue(today=today))
+    sent = 0
+    with transaction.atomic():
+        for recipient in desk_digest_recipients():
+            email = email_enqueue(
+                to=recipient,
+                template="consultations/emails/desk_digest",
+                context={
+                    "today": today,
+                    "new": new,
+                    "overdue": overdue,
+                    "admin_url": settings.SITE_URL
+                    + "/"
+                    + settings.ADMIN_URL
+                    + "consultations/consultation/",
+                },
+                dedupe_key=f"consultations-digest:{recipient}:{today.isoformat()}",
+            )
+            sent += email is not None
+    return sent
