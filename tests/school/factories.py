@@ -1,0 +1,70 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from school.models import Application, Cohort, CurriculumSession, Participant
+from tests.factories import OrganisationFactory
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    number = factory.Sequence(lambda n: 100 + n)
+    start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=120))
+    capacity = 12
+    completion_threshold_percent = 80
+    coaching_visits_per_company = 3
+    venue = "秋葉原庁舎 会議室"
+
+
+def recruiting_cohort(**kwargs) -> Cohort:
+    from school.services import cohort_open_recruiting
+
+    return cohort_open_recruiting(cohort=CohortFactory(**kwargs), actor="test")
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CurriculumSession
+
+    cohort = factory.SubFactory(CohortFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    date = datetime.date(2024, 1, 10)
+    start_time = datetime.time(13, 30)
+    end_time = datetime.time(16, 30)
+    topic = factory.Sequence(lambda n: f"業務改善 第{n}講")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    cohort = factory.SubFactory(CohortFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    main_business = "小売業"
+    contact_name = "山田 太郎"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@shop.example.jp")
+    consent_version = "2026-04"
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    application = factory.SubFactory(ApplicationFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"参加 {n}郎")
+    department = "業務部"
+    role = "課長"
+
+
+def accepted_application(cohort, *, participants=1, **kwargs) -> Application:
+    from school.services import application_accept
+
+    application = ApplicationFactory(cohort=cohort, **kwargs)
+    for i in range(participants):
+        ParticipantFactory(application=application, position=i + 1)
+    return application_accept(application=application, actor="test")
