@@ -48,9 +48,9 @@ def seminar_detail(request, pk):
                 language=translation.get_language() or "ja",
             )
         except DomainError as error:
-            error.add_to_form(form)
             if error.code == "duplicate":
                 resend_form = ResendForm(initial={"email": form.cleaned_data["email"]})
+            error.add_to_form(form)
             is_open = services.registration_is_open(seminar)
         else:
             query = urlencode({"result": registration.status})

@@ -16,7 +16,9 @@ class SeminarFactory(factory.django.DjangoModelFactory):
     part = "現場対応編"
     title = factory.Sequence(lambda n: f"現場でのカスタマーハラスメント対応術 その{n}")
     lecturer = "山田 太郎（中小企業診断士）"
-    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=20))
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(days=20)).replace(second=0, microsecond=0)
+    )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
     format = Seminar.Format.HYBRID
     venue_name = "秋葉原庁舎 第1会議室"
