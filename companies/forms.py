@@ -10,6 +10,7 @@ from kosha_portal.japan.forms import (
     NormalizedEmailField,
     PhoneField,
     PostalCodeField,
+    YenField,
 )
 
 from .models import Organisation
@@ -48,9 +49,8 @@ class OrganisationFieldsMixin(forms.Form):
                                             help_text=_("例：飲食店の経営、ソフトウェア開発"))
     org_industry = forms.ChoiceField(label=_("業種区分"), choices=Industry.CHOICES,
                                      initial=Industry.OTHER)
-    org_capital_yen = forms.IntegerField(label=_("資本金（円）"), required=False, min_value=0,
-                                         max_value=10**15,
-                                         help_text=_("個人事業主の方は空欄で結構です。"))
+    org_capital_yen = YenField(label=_("資本金（円）"), required=False, max_value=10**15,
+                               help_text=_("個人事業主の方は空欄で結構です。"))
     org_employees = forms.IntegerField(label=_("常時使用する従業員数"), required=False,
                                        min_value=0, max_value=10**6)
 

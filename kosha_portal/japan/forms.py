@@ -1,11 +1,13 @@
 """Form fields that accept what Japanese users type and store it normalised."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .corporate_number import is_valid_corporate_number, normalize_corporate_number
-from .normalize import is_katakana, normalize_kana, normalize_text
+from .normalize import is_katakana, normalize_kana, normalize_text, to_halfwidth
 from .phone import normalize_phone
 from .postal import normalize_postal_code
 
@@ -94,3 +96,22 @@ class CorporateNumberField(forms.CharField):
 class NormalizedEmailField(forms.EmailField):
     def to_python(self, value):
         return normalize_text(super().to_python(value)).lower()
+
+
+class YenField(forms.IntegerField):
+    """An amount in yen as people write it: ``50,000,000``, ``５０，０００，０００円``."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid": _("金額は数字で入力してください（例：50,000,000）。"),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[,、\s円]", "", to_halfwidth(value))
+        return super().to_python(value)

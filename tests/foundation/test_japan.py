@@ -24,6 +24,7 @@ from kosha_portal.japan.forms import (
     KanaField,
     PhoneField,
     PostalCodeField,
+    YenField,
 )
 from kosha_portal.japan.models import ClosureDay
 from kosha_portal.japan.normalize import company_name_key, normalize_kana
@@ -173,6 +174,37 @@ def test_fields_reject_with_japanese_messages():
     assert form.errors["postal_code"] == ["郵便番号は7桁の数字で入力してください（例：101-0025）。"]
     assert form.errors["phone"] == ["電話番号を市外局番から入力してください（例：03-3251-7881）。"]
     assert form.errors["kana"] == ["フリガナは全角カタカナ（またはひらがな）で入力してください。"]
+
+
+class CapitalForm(forms.Form):
+    capital = YenField(required=False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("50,000,000", 50_000_000),
+        ("５０，０００，０００円", 50_000_000),
+        ("３００００００", 3_000_000),
+        ("10 000 000", 10_000_000),
+        ("", None),
+    ],
+)
+def test_yen_field_accepts_commas_full_width_and_yen_sign(typed, amount):
+    form = CapitalForm({"capital": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["capital"] == amount
+
+
+@pytest.mark.parametrize("typed", ["5千万", "-1", "abc"])
+def test_yen_field_rejects_politely(typed):
+    form = CapitalForm({"capital": typed})
+    assert not form.is_valid()
+    assert form.errors["capital"][0] in (
+        "金額は数字で入力してください（例：50,000,000）。",
+        "この値は 0 以上でなければなりません。",
+    )
+    assert 'inputmode="numeric"' in str(form["capital"])
 
 
 # --- phones, kana, names ------------------------------------------------------------------------
