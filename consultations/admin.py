@@ -39,14 +39,14 @@ def _json_has(field: str, code: str) -> Q:
 
 
 class _JsonChoiceFilter(admin.SimpleListFilter):
-    choices = None
+    choice_class = None
     field = ""
 
     def lookups(self, request, model_admin):
-        return self.choices.choices
+        return self.choice_class.choices
 
     def queryset(self, request, queryset):
-        if self.value() in dict(self.choices.choices):
+        if self.value() in dict(self.choice_class.choices):
             return queryset.filter(_json_has(self.field, self.value()))
         return queryset
 
@@ -54,14 +54,14 @@ class _JsonChoiceFilter(admin.SimpleListFilter):
 class BehaviourTypeFilter(_JsonChoiceFilter):
     title = _("行為の類型")
     parameter_name = "behaviour"
-    choices = BehaviourType
+    choice_class = BehaviourType
     field = "behaviour_types"
 
 
 class RequestedSupportFilter(_JsonChoiceFilter):
     title = _("希望する支援")
     parameter_name = "support"
-    choices = RequestedSupport
+    choice_class = RequestedSupport
     field = "requested_support"
 
 
