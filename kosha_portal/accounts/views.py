@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
 
 from .forms import LinkResendForm
+from .models import token_hash
 from .roles import EXPERTS, user_has_role
 from .services import (
     access_link_resolve,
@@ -83,6 +84,11 @@ def link_resend(request):
                                window_seconds=600):
             return too_many_requests(request, retry_after=600)
         if form.is_valid():
-            access_links_resend(email=form.cleaned_data["email"])
+            email = form.cleaned_data["email"]
+            # A per-address cap stops anyone from flooding a mailbox from many IPs; the answer
+            # stays the same, so it reveals nothing either.
+            if not rate_limit_exceeded(scope="link-resend-address", key=token_hash(email),
+                                       limit=3, window_seconds=3600):
+                access_links_resend(email=email)
             return render(request, "accounts/link_resend_done.html")
     return render(request, "accounts/link_resend.html", {"form": form})

@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -6,6 +8,8 @@ from django.utils import timezone
 from kosha_portal.audit.services import audit_record
 
 from .models import GeneratedDocument
+
+logger = logging.getLogger(__name__)
 
 
 def document_request(
@@ -38,10 +42,12 @@ def document_render_now(*, document_id: int) -> GeneratedDocument | None:
             content, pages, missing = render_pdf(document.template, document.context,
                                                  language=document.language)
         except Exception as exc:
+            # Record the failure and commit it; raising inside this block would roll it back.
             document.status = GeneratedDocument.Status.FAILED
             document.error = f"{type(exc).__name__}: {exc}"[:2000]
             document.save()
-            raise
+            logger.exception("document %s (%s) failed to render", document.pk, document.template)
+            return document
         document.file.save(f"{document.uuid}.pdf", ContentFile(content), save=False)
         document.status = GeneratedDocument.Status.READY
         document.rendered_at = timezone.now()

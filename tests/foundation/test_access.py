@@ -146,6 +146,19 @@ def test_resend_is_rate_limited(client):
     assert response["Retry-After"] == "600"
 
 
+def test_resend_to_one_address_is_capped_but_answers_alike(client):
+    access_link_issue(email="flooded@example.jp", organisation=OrganisationFactory())
+    answers = set()
+    for attempt in range(5):
+        response = client.post(
+            "/my/resend/", {"email": "flooded@example.jp"}, REMOTE_ADDR=f"192.0.2.{attempt}"
+        )
+        assert response.status_code == 200
+        answers.add(without_csrf(response.content.decode()))
+    assert len(answers) == 1
+    assert OutboundEmail.objects.filter(to="flooded@example.jp").count() == 3
+
+
 # --- login required by default, lockout ----------------------------------------------------------
 
 

@@ -136,3 +136,18 @@ def test_staff_download_is_permission_checked(
     assert AuditEvent.objects.filter(action="document.download", actor=desk_user).count() == 1
     missing = client.get("/documents/00000000-0000-0000-0000-000000000000/download/")
     assert missing.status_code == 404
+
+
+def test_a_render_failure_is_recorded(django_capture_on_commit_callbacks, caplog):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_request(
+            kind="sample",
+            template="foundation_tests/pdf/missing.html",
+            context={},
+            filename="x.pdf",
+        )
+    document.refresh_from_db()
+    assert document.status == GeneratedDocument.Status.FAILED
+    assert "TemplateDoesNotExist" in document.error
+    assert not document.file
+    assert "failed to render" in caplog.text
