@@ -212,3 +212,31 @@ def test_coaching_page_records_and_refuses_beyond_cap(desk_client):
     assert response.status_code == 200
     assert "個別支援はこの期では1社1回までです" in response.content.decode()
     assert application.coaching_visits.count() == 1
+
+
+def test_admin_pages_render_and_actions_call_services(
+    desk_client, django_capture_on_commit_callbacks, mail_outbox
+):
+    cohort = recruiting_cohort(capacity=1)
+    first, second = ApplicationFactory(cohort=cohort), ApplicationFactory(cohort=cohort)
+    ParticipantFactory(application=first)
+    for url in (
+        reverse("admin:school_cohort_change", args=[cohort.pk]),
+        reverse("admin:school_application_change", args=[first.pk]),
+        reverse("admin:school_application_changelist"),
+        reverse("admin:school_cohort_changelist"),
+    ):
+        assert desk_client.get(url).status_code == 200, url
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk_client.post(
+            reverse("admin:school_application_changelist"),
+            {"action": "accept", "_selected_action": [first.pk, second.pk]},
+            follow=True,
+        )
+    html = response.content.decode()
+    assert "1社を受講決定にしました。" in html
+    assert "定員（1社）に達しているため" in html
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("accepted", "submitted")
+    assert [m.to[0] for m in mail_outbox] == [first.contact_email]
