@@ -8,8 +8,8 @@ from django.db import transaction
 # Order matters: later modules use what earlier ones created.
 DEMO_MODULES = [
     "kosha_portal.accounts.demo",
-    "dispatch.demo",
     "consultations.demo",
+    "dispatch.demo",
     "seminars.demo",
     "school.demo",
 ]

@@ -1,0 +1,180 @@
+"""Demo data for expert dispatch: 令和5年度 (the leaflet's dates), the current year, the 確認事項,
+three experts with logins, and a decided dispatch for the demo consultation whose need is
+confirmed. Idempotent."""
+
+import datetime
+
+from django.utils import timezone
+
+from kosha_portal.accounts.demo import ensure_user
+from kosha_portal.accounts.roles import EXPERTS, roles_sync
+from kosha_portal.japan.deadlines import JST
+
+from .models import EligibilityItem, Expert, ProgramYear, Qualification
+
+ELIGIBILITY_ITEMS = [
+    (
+        "tokyo",
+        "都内に本店（主たる事業所）があること。個人事業主の場合は都内の税務署に開業の届出をしていること。",
+        "登記事項・開業届（申込者の誓約）",
+    ),
+    ("sme", "中小企業基本法に定める中小企業者であること（みなし大企業を除く）。", "申込者の誓約"),
+    (
+        "no_tax_arrears",
+        "法人事業税・法人都民税などの都税、法人税・消費税等に滞納がないこと。",
+        "申込者の誓約（必要に応じて納税証明書）",
+    ),
+    ("no_violation", "過去5年間に重大な法令違反がないこと。", "申込者の誓約"),
+    (
+        "not_adult_business",
+        "性風俗関連特殊営業及び接客業務受託営業を行っていないこと。",
+        "申込者の誓約",
+    ),
+    (
+        "no_organised_crime",
+        "暴力団、暴力団員等に該当せず、役員・従業員に暴力団員等がいないこと（東京都暴力団排除条例）。",
+        "申込者の誓約",
+    ),
+    ("not_insolvent", "破産・民事再生・会社更生等の手続き中でないこと。", "申込者の誓約"),
+]
+
+YEARS = [
+    # fiscal year, opens, closes, dispatch period ends
+    (
+        2023,
+        datetime.datetime(2023, 4, 3, 0, 0, tzinfo=JST),
+        datetime.datetime(2024, 1, 31, 23, 59, 59, tzinfo=JST),
+        datetime.date(2024, 2, 29),
+    ),
+    (
+        2026,
+        datetime.datetime(2026, 4, 1, 0, 0, tzinfo=JST),
+        datetime.datetime(2027, 1, 29, 23, 59, 59, tzinfo=JST),
+        datetime.date(2027, 2, 26),
+    ),
+]
+
+EXPERTS_DEMO = [
+    # username, password, family, given, kana, qualifications, fields
+    (
+        "expert-sato",
+        "kosha-expert-2026",
+        "佐藤",
+        "一郎",
+        "サトウ イチロウ",
+        [Qualification.SME_CONSULTANT],
+        "小売・飲食業の業務改善、カスハラ対応マニュアル作成",
+    ),
+    (
+        "expert-tanaka",
+        "kosha-expert-2026",
+        "田中",
+        "美咲",
+        "タナカ ミサキ",
+        [Qualification.LAWYER],
+        "カスハラの法的対応、警察・弁護士との連携",
+    ),
+    (
+        "expert-suzuki",
+        "kosha-expert-2026",
+        "鈴木",
+        "健",
+        "スズキ ケン",
+        [Qualification.LABOUR_CONSULTANT],
+        "社内相談窓口の設置、就業規則、従業員のケア",
+    ),
+]
+
+
+def load(stdout):
+    roles_sync()
+    for fiscal_year, opens, closes, ends in YEARS:
+        year, _created = ProgramYear.objects.get_or_create(
+            fiscal_year=fiscal_year,
+            defaults={
+                "application_opens_at": opens,
+                "application_closes_at": closes,
+                "dispatch_period_ends_on": ends,
+            },
+        )
+        for order, (code, label, evidence) in enumerate(ELIGIBILITY_ITEMS):
+            EligibilityItem.objects.get_or_create(
+                program_year=year,
+                code=code,
+                defaults={"label": label, "evidence": evidence, "order": order},
+            )
+        stdout.write(f"  dispatch program year: {year.label}")
+    experts = []
+    for username, password, family, given, kana, qualifications, fields in EXPERTS_DEMO:
+        user, _created = ensure_user(
+            username,
+            password,
+            EXPERTS,
+            is_staff=False,
+            is_superuser=False,
+            last_name=family,
+            first_name=given,
+            email=f"{username}@experts.example.jp",
+        )
+        expert, _created = Expert.objects.get_or_create(
+            user=user,
+            defaults={
+                "name": f"{family} {given}",
+                "kana": kana,
+                "email": user.email,
+                "qualifications": qualifications,
+                "fields_of_expertise": fields,
+            },
+        )
+        experts.append(expert)
+        stdout.write(f"  login (expert): {username} / {password}")
+    _demo_dispatch(stdout, experts[0])
+
+
+def _demo_dispatch(stdout, expert):
+    from consultations.models import Consultation
+
+    from .services import DispatchIneligible, dispatch_apply, dispatch_decide
+
+    consultation = (
+        Consultation.objects.filter(dispatch_need=True)
+        .exclude(organisation__dispatches__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if consultation is None:
+        return
+    year = ProgramYear.objects.get(fiscal_year=2026)
+    now = timezone.now()
+    if not year.window_contains(now):
+        return
+    try:
+        dispatch = _apply(consultation, dispatch_apply)
+    except DispatchIneligible as exc:
+        stdout.write(f"  demo dispatch not created: {exc.message}")
+        return
+    dispatch = dispatch_decide(
+        dispatch=dispatch,
+        decision_date=timezone.localdate(),
+        decision_number="8産労総第101号",
+        expert=expert,
+        planned_visits=4,
+        actor="demo",
+    )
+    stdout.write(f"  dispatch decided: {dispatch.reference} ({dispatch.organisation})")
+
+
+def _apply(consultation, dispatch_apply):
+    return dispatch_apply(
+        consultation=consultation,
+        contact_name=consultation.contact_name,
+        contact_email=consultation.contact_email,
+        theme="カスタマーハラスメント対応マニュアルの作成",
+        goals="長時間の苦情への対応手順を決め、従業員が一人で抱え込まない体制をつくりたい。",
+        preferred_expert_type=Qualification.SME_CONSULTANT,
+        preferred_mode="onsite",
+        preferred_dates="平日の午後",
+        consent=True,
+        actor="demo",
+        attestations={code: True for code, _l, _e in ELIGIBILITY_ITEMS},
+    )
