@@ -178,3 +178,14 @@ def test_concurrent_submissions_get_distinct_sequential_references():
     assert errors == []
     sequences = sorted(Consultation.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 9))
+
+
+def test_demo_is_idempotent_and_confirms_one_need(desk_user):
+    import io
+
+    from consultations import demo
+
+    demo.load(io.StringIO())
+    demo.load(io.StringIO())
+    assert Consultation.objects.filter(contact_email__startswith="demo-").count() == 3
+    assert Consultation.objects.filter(dispatch_need=True).count() == 1
