@@ -180,6 +180,9 @@ def registration_create(
     email = participant["email"].strip().lower()
     attendance_format = participant["format"]
     with transaction.atomic():
+        # The registry row is written before the seminar lock is taken, to keep the serialised
+        # part short; it is rolled back with everything else if the registration is refused.
+        organisation = organisation_find_or_create(data=organisation_data, actor=actor)
         seminar = _lock_seminar(seminar_id)
         if not registration_is_open(seminar, now):
             raise DomainError(
@@ -196,7 +199,6 @@ def registration_create(
             seminar=seminar, email=email, status__in=Registration.ACTIVE
         ).exists():
             raise DomainError(DUPLICATE_MESSAGE, code="duplicate", field="email")
-        organisation = organisation_find_or_create(data=organisation_data, actor=actor)
         limit = seminar.seats_per_company
         if limit and _company_count(seminar, organisation) >= limit:
             raise DomainError(
