@@ -52,7 +52,7 @@ def load(stdout) -> None:
                 "finished_at": _at(day, 17),
             },
         )
-        stdout.write(f"seminar FY2023 第{number}回 {'created' if created else 'exists'}")
+        stdout.write(f"seminar FY2023 第{number}回 {'created' if created else 'exists'}\n")
     today = timezone.localdate()
     day = today + datetime.timedelta(days=30)
     while day.weekday() >= 5:
@@ -81,4 +81,4 @@ def load(stdout) -> None:
             "published_at": timezone.now(),
         },
     )
-    stdout.write(f"seminar FY{year} 第1回 {'created' if created else 'exists'}")
+    stdout.write(f"seminar FY{year} 第1回 {'created' if created else 'exists'}\n")
