@@ -179,6 +179,9 @@ class Consultation(models.Model):
     requested_support = models.JSONField(_("希望する支援"), default=list, blank=True)
     description = models.TextField(_("ご相談内容"))
 
+    language = models.CharField(
+        _("連絡に使う言語"), max_length=10, choices=settings.LANGUAGES, default="ja"
+    )
     privacy_notice_version = models.CharField(_("同意した個人情報の取扱いの版"), max_length=20)
     privacy_consented_at = models.DateTimeField(_("同意日時"), null=True, blank=True)
 

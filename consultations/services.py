@@ -4,7 +4,6 @@ determination, exports and the desk digest."""
 import contextlib
 import csv
 import datetime
-import hashlib
 import io
 
 from django.conf import settings
@@ -16,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.services import organisation_find_or_create
 from kosha_portal.accounts.services import access_link_issue, access_link_url
-from kosha_portal.audit.services import audit_record
+from kosha_portal.audit.services import audit_record, company_actor
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_of
-from kosha_portal.mail.services import email_enqueue
+from kosha_portal.mail.services import current_language, email_enqueue
 
 from .models import (
     Channel,
@@ -64,12 +63,6 @@ INTAKE_FIELDS = [
     "requested_support",
     "description",
 ]
-
-
-def company_actor(email: str) -> str:
-    """The audit label of a company contact: a hash, so the trail holds no address."""
-    digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:12]
-    return f"company:{digest}"
 
 
 def reply_by_for(received_at: datetime.datetime) -> datetime.date:
@@ -168,6 +161,7 @@ def _submit(
             received_at=received_at,
             reply_by=reply_by_for(received_at),
             recorded_by=staff,
+            language=current_language(),
             privacy_notice_version=settings.PRIVACY_NOTICE_VERSION if privacy_consented else "",
             privacy_consented_at=received_at if privacy_consented else None,
             **{k: data.get(k, "" if k not in _LIST_FIELDS else []) for k in INTAKE_FIELDS},
@@ -188,6 +182,7 @@ def _submit(
         )
         email_enqueue(
             to=consultation.contact_email,
+            language=consultation.language,
             template="consultations/emails/received",
             context={
                 "consultation": consultation,
@@ -371,6 +366,7 @@ def consultation_reply_send(
         )
         email_enqueue(
             to=locked.contact_email,
+            language=locked.language,
             template="consultations/emails/reply",
             context={"consultation": locked, "reply": reply, "status_url": access_link_url(token)},
             related=locked,
@@ -456,6 +452,7 @@ def consultation_dispatch_need_determine(
             )
             email_enqueue(
                 to=locked.contact_email,
+                language=locked.language,
                 template="consultations/emails/dispatch_need_confirmed",
                 context={"consultation": locked, "status_url": access_link_url(token)},
                 related=locked,

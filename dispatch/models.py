@@ -200,6 +200,9 @@ class Dispatch(models.Model):
 
     contact_name = models.CharField(_("ご担当者名"), max_length=100)
     contact_email = models.EmailField(_("メールアドレス"))
+    language = models.CharField(
+        _("連絡に使う言語"), max_length=10, choices=settings.LANGUAGES, default="ja"
+    )
     theme = models.CharField(_("相談したいテーマ"), max_length=200)
     goals = models.TextField(_("派遣で達成したいこと"))
     preferred_expert_type = models.CharField(

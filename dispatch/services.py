@@ -20,7 +20,7 @@ from kosha_portal.japan.business_days import (
 )
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.mail.models import OutboundEmail
-from kosha_portal.mail.services import email_enqueue
+from kosha_portal.mail.services import current_language, email_enqueue
 
 from .eligibility import EligibilityResult, dispatch_eligibility
 from .models import Attestation, Dispatch, EligibilityItem, Expert, Mode, ProgramYear, Survey, Visit
@@ -94,6 +94,7 @@ def _notify_company(
     )
     return email_enqueue(
         to=dispatch.contact_email,
+        language=dispatch.language,
         template=f"dispatch/emails/{template}",
         context={"dispatch": dispatch, "url": access_link_url(token), **(context or {})},
         dedupe_key=dedupe_key,
@@ -165,6 +166,7 @@ def dispatch_apply(
             consultation=consultation,
             contact_name=contact_name,
             contact_email=contact_email.lower(),
+            language=current_language(),
             theme=theme,
             goals=goals,
             preferred_expert_type=preferred_expert_type,
@@ -696,6 +698,7 @@ def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
                 written += bool(
                     email_enqueue(
                         to=consultation.contact_email,
+                        language=consultation.language,
                         template="dispatch/emails/reminder_apply_deadline",
                         context={
                             "consultation": consultation,

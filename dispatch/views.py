@@ -1,4 +1,3 @@
-import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from consultations.models import Consultation
 from kosha_portal.accounts.services import portal_can_access, portal_emails
+from kosha_portal.audit.services import company_actor
 from kosha_portal.documents.views import document_response
 from kosha_portal.errors import DomainError
 
@@ -37,9 +37,7 @@ from .selectors import (
 
 
 def _company_actor(request) -> str:
-    emails = sorted(portal_emails(request))
-    digest = hashlib.sha256("|".join(emails).encode()).hexdigest()[:12]
-    return f"company:{digest}"
+    return company_actor("|".join(sorted(portal_emails(request))))
 
 
 # --- company side (personal links) ---------------------------------------------------------------

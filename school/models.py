@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -197,6 +198,9 @@ class Application(models.Model):
     contact_phone = models.CharField(_("ご担当者電話番号"), max_length=20, blank=True)
     concerns = models.JSONField(_("現在のお悩み"), default=list, blank=True)
     concerns_other = models.TextField(_("その他のお悩み・受講の目的"), blank=True)
+    language = models.CharField(
+        _("連絡に使う言語"), max_length=10, choices=settings.LANGUAGES, default="ja"
+    )
     consent_version = models.CharField(_("同意した個人情報の取扱いの版"), max_length=20)
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False

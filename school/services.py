@@ -15,7 +15,7 @@ from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.audit.services import audit_record
 from kosha_portal.documents.services import document_request
 from kosha_portal.errors import DomainError
-from kosha_portal.mail.services import email_enqueue
+from kosha_portal.mail.services import current_language, email_enqueue
 
 from .models import (
     Application,
@@ -147,6 +147,7 @@ def application_submit(
             concerns=[c for c in concerns if c in valid],
             concerns_other=concerns_other or "",
             consent_version=settings.PRIVACY_NOTICE_VERSION,
+            language=current_language(),
         )
         for position, data in enumerate(participants, start=1):
             Participant.objects.create(
@@ -169,6 +170,7 @@ def application_submit(
         )
         email_enqueue(
             to=application.contact_email,
+            language=application.language,
             template="school/emails/application_received",
             context=_email_context(application, portal_url=access_link_url(token)),
             related=application,
@@ -243,6 +245,7 @@ def _application_transition(
         )
         email_enqueue(
             to=application.contact_email,
+            language=application.language,
             template=template,
             context=_email_context(application),
             related=application,

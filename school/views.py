@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kosha_portal.audit.services import company_actor
 from kosha_portal.documents.models import GeneratedDocument
 from kosha_portal.documents.services import documents_for, latest_ready_document
 from kosha_portal.documents.views import document_response
@@ -56,7 +57,7 @@ def apply(request):
                     participants=form.participants(),
                     concerns=form.cleaned_data["concerns"],
                     concerns_other=form.cleaned_data["concerns_other"],
-                    actor=f"company:{form.cleaned_data['contact_email']}",
+                    actor=company_actor(form.cleaned_data["contact_email"]),
                 )
             except DomainError as error:
                 error.add_to_form(form)

@@ -2,7 +2,6 @@
 promotion, check-in, seminar transitions, reminders and the survey."""
 
 import datetime
-import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,11 +25,6 @@ SEAT_LOCK_ENABLED = True
 REMINDER_EARLY = "early"  # 3 business days before
 REMINDER_EVE = "eve"  # the day before
 REMINDER_FIELDS = {REMINDER_EARLY: "reminder_early_at", REMINDER_EVE: "reminder_eve_at"}
-
-
-def registrant_actor(email: str) -> str:
-    """Audit label for an anonymous registrant: no address in the audit trail, only its hash."""
-    return "registrant:" + hashlib.sha256(email.lower().encode()).hexdigest()[:12]
 
 
 def _setting(name: str, default):

@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kosha_portal.audit.services import company_actor
 from kosha_portal.errors import DomainError
+from kosha_portal.mail.services import current_language
 from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
 
 from . import selectors, services
@@ -44,8 +46,8 @@ def seminar_detail(request, pk):
                 participant=form.participant_data(),
                 organisation_data=form.organisation_data(),
                 join_waitlist=form.cleaned_data["join_waitlist"],
-                actor=services.registrant_actor(form.cleaned_data["email"]),
-                language=translation.get_language() or "ja",
+                actor=company_actor(form.cleaned_data["email"]),
+                language=current_language(),
             )
         except DomainError as error:
             if error.code == "duplicate":
@@ -92,7 +94,7 @@ def confirmation_resend(request, pk):
         services.registration_confirmation_resend(
             seminar=seminar,
             email=form.cleaned_data["email"],
-            actor=services.registrant_actor(form.cleaned_data["email"]),
+            actor=company_actor(form.cleaned_data["email"]),
         )
     # The same answer whatever the address: the page must not confirm who registered.
     messages.success(
@@ -140,7 +142,7 @@ def registration_cancel(request, pk):
     if request.method == "POST":
         try:
             services.registration_cancel(
-                registration=registration, actor=services.registrant_actor(registration.email)
+                registration=registration, actor=company_actor(registration.email)
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -164,7 +166,7 @@ def survey(request, pk):
         try:
             services.survey_submit(
                 registration=registration,
-                actor=services.registrant_actor(registration.email),
+                actor=company_actor(registration.email),
                 **form.cleaned_data,
             )
         except DomainError as error:

@@ -124,7 +124,7 @@ def access_links_resend(*, email: str) -> int:
     """Issue fresh links for everything the address ever had a link to, in one email.
 
     Returns the number of links (0 for an unknown address); callers must not reveal it."""
-    from kosha_portal.mail.services import email_enqueue
+    from kosha_portal.mail.services import current_language, email_enqueue
 
     email = email.strip().lower()
     scopes = {}
@@ -144,5 +144,5 @@ def access_links_resend(*, email: str) -> int:
             entries.append({"label": label, "url": access_link_url(token)})
         if entries:
             email_enqueue(to=email, template="accounts/emails/links_resend",
-                          context={"entries": entries})
+                          context={"entries": entries}, language=current_language())
     return len(entries)

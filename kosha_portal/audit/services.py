@@ -1,6 +1,15 @@
+import hashlib
+
 from django.contrib.contenttypes.models import ContentType
 
 from .models import AuditEvent
+
+
+def company_actor(email: str) -> str:
+    """The audit label of a company contact acting through a personal link: a hash of the
+    address, so the audit trail holds no personal data but one contact's actions still group."""
+    digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:12]
+    return f"company:{digest}"
 
 
 def actor_label(actor) -> str:

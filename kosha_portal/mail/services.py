@@ -17,6 +17,13 @@ from .models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 
+def current_language() -> str:
+    """The active (request) language if the portal offers it, else Japanese: what a record keeps
+    as its contact's language so later emails reach them in the language they used."""
+    code = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
     """Render ``<template>.subject.txt``, ``.txt`` and (if present) ``.html`` in ``language``."""
     context = {"SITE_URL": settings.SITE_URL, "PROGRAM": settings.PROGRAM, **context}

@@ -189,3 +189,23 @@ def test_demo_is_idempotent_and_confirms_one_need(desk_user):
     demo.load(io.StringIO())
     assert Consultation.objects.filter(contact_email__startswith="demo-").count() == 3
     assert Consultation.objects.filter(dispatch_need=True).count() == 1
+
+
+def test_company_emails_use_the_language_the_company_used(make_consultation, desk_user):
+    from django.utils import translation
+
+    with translation.override("en"):
+        english = make_consultation(email="en@example.jp")
+    japanese = make_consultation(email="ja@example.jp")
+    assert (english.language, japanese.language) == ("en", "ja")
+    consultation_start(consultation=english, actor=desk_user)
+    # Staff work in Japanese; the reply still reaches the company in English.
+    with translation.override("ja"):
+        consultation_reply_send(consultation=english, body="Thank you.", actor=desk_user)
+    languages = set(
+        OutboundEmail.objects.filter(to="en@example.jp").values_list("language", flat=True)
+    )
+    assert languages == {"en"}
+    assert set(
+        OutboundEmail.objects.filter(to="ja@example.jp").values_list("language", flat=True)
+    ) == {"ja"}
