@@ -242,7 +242,7 @@ def seed_consultations(env: dict, rows: int) -> None:
                 contact_kana, contact_department, contact_role, contact_email, contact_phone,
                 contact_way, contact_time, places, behaviour_types, damages, measures,
                 requested_support, description, privacy_notice_version,
-                demand_reasonableness, means_acceptability, dispatch_need_reason)
+                demand_reasonableness, means_acceptability, dispatch_need_reason, language)
             SELECT '2020-' || lpad(g::text, 6, '0'), 2020, g, %s + (g %% 5000),
                    (ARRAY['web','phone','visit','email'])[1 + g %% 4],
                    (ARRAY['new','in_progress','answered','closed','withdrawn'])[1 + g %% 5],
@@ -250,7 +250,7 @@ def seed_consultations(env: dict, rows: int) -> None:
                    date '2020-04-02' + (g / 1440), '山田 太郎', 'ヤマダ タロウ', '', '',
                    'bulk' || g || '@example.jp', '', 'email', 'any', '["shop"]'::jsonb,
                    '["repeat"]'::jsonb, '[]'::jsonb, '[]'::jsonb, '["advice"]'::jsonb,
-                   '繰り返しのクレーム', '2026-04', '', '', ''
+                   '繰り返しのクレーム', '2026-04', '', '', '', 'ja'
             FROM generate_series(1, %s) g""",
             [first_org, rows],
         )

@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from kosha_portal.audit.services import audit_record
@@ -37,22 +37,26 @@ def organisation_find_or_create(*, data: dict, actor) -> Organisation:
     up for staff by the normalised name key."""
     data = _fill_area({k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
     number = data.get("corporate_number") or ""
-    with transaction.atomic():
+    # No savepoint of its own: callers (the intake services) already run in a transaction.
+    with transaction.atomic(savepoint=False):
         if number:
-            existing = Organisation.objects.select_for_update().filter(
-                corporate_number=number).first()
+            existing = (
+                Organisation.objects.select_for_update().filter(corporate_number=number).first()
+            )
             if existing:
                 return existing
-        organisation = Organisation(**{k: v for k, v in data.items()
-                                       if k in ORGANISATION_FIELDS + ["prefecture_code"]})
-        try:
-            with transaction.atomic():
-                organisation.save()
-        except Exception:
-            # A concurrent submission created the same 法人番号 first.
-            if number:
+        organisation = Organisation(
+            **{k: v for k, v in data.items() if k in ORGANISATION_FIELDS + ["prefecture_code"]}
+        )
+        if number:
+            try:
+                with transaction.atomic():
+                    organisation.save()
+            except IntegrityError:
+                # A concurrent submission created the same 法人番号 first: use its row.
                 return Organisation.objects.get(corporate_number=number)
-            raise
+        else:
+            organisation.save()
         audit_record(actor=actor, action="organisation.create", obj=organisation)
         return organisation
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -20,7 +21,10 @@ from .selectors import (
 )
 from .services import company_actor, consultation_company_message_add, consultation_submit
 
-THANKS_SESSION_KEY = "consultation_submitted"
+# The thank-you page learns its reference from a signed, short-lived token in its URL rather
+# than from the session, so a submission creates no session.
+THANKS_SALT = "consultations.thanks"
+THANKS_MAX_AGE = 60 * 60
 
 
 @login_not_required
@@ -49,8 +53,8 @@ def consultation_new(request):
             except DomainError as error:
                 error.add_to_form(form)
             else:
-                request.session[THANKS_SESSION_KEY] = consultation.reference
-                return redirect("consultations:thanks")
+                token = signing.dumps(consultation.reference, salt=THANKS_SALT)
+                return redirect(f"{reverse('consultations:thanks')}?r={token}")
         # A fresh timestamp: the next attempt is judged from now.
         form.data = form.data.copy()
         form.data["started"] = form.fields["started"].initial
@@ -64,7 +68,12 @@ def consultation_new(request):
 @login_not_required
 @never_cache
 def consultation_thanks(request):
-    reference = request.session.get(THANKS_SESSION_KEY)
+    try:
+        reference = signing.loads(
+            request.GET.get("r", ""), salt=THANKS_SALT, max_age=THANKS_MAX_AGE
+        )
+    except signing.BadSignature:
+        reference = None
     if not reference:
         return redirect("consultations:new")
     return render(request, "consultations/thanks.html", {"reference": reference})

@@ -14,14 +14,11 @@ def rate_limit_exceeded(*, scope: str, key: str, limit: int, window_seconds: int
     """Count one hit for (scope, key) in the current window; True once the count passes ``limit``."""
     window = int(time.time() // window_seconds)
     cache_key = f"ratelimit:{scope}:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=window_seconds + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=window_seconds + 5)
-            count = 1
+    # One round trip in the common case (the counter exists); created on the window's first hit.
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:
+        count = 1 if cache.add(cache_key, 1, timeout=window_seconds + 5) else cache.incr(cache_key)
     return count > limit
 
 

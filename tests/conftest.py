@@ -4,8 +4,10 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import translation
 
 from kosha_portal.accounts.roles import ADMINISTRATORS, DESK_STAFF, EXPERTS
 
@@ -36,6 +38,15 @@ def browser_context_args(browser_context_args):
 def artifacts_dir():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _japanese_by_default():
+    """A request through the test client leaves its language active in the thread; every test
+    starts in the portal's default language, Japanese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

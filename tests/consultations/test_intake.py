@@ -29,8 +29,13 @@ def test_valid_submission_with_fullwidth_input_creates_consultation_and_mail(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(URL, {**intake_payload(), "attachments": [upload]})
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert response["Location"] == reverse("consultations:thanks")
+    assert response["Location"].startswith(reverse("consultations:thanks") + "?r=")
     consultation = Consultation.objects.get()
+    thanks = client.get(response["Location"])
+    assert consultation.reference in thanks.content.decode()
+    # A tampered token shows no reference and sends the visitor back to the form.
+    assert client.get(response["Location"] + "x").status_code == 302
+    assert "sessionid" not in response.cookies
     assert re.fullmatch(r"\d{4}-0001", consultation.reference)
     assert consultation.organisation.postal_code == "101-0025"
     assert consultation.organisation.phone == "03-3251-7881"
