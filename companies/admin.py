@@ -14,26 +14,74 @@ from .services import organisation_duplicates, organisation_merge
 
 class MergeForm(forms.Form):
     remove = forms.ModelChoiceField(
-        queryset=Organisation.objects.all(), label=_("統合して削除する事業者"),
+        queryset=Organisation.objects.all(),
+        label=_("統合して削除する事業者"),
         help_text=_("この事業者の相談・申込・登録はすべて、いま表示している事業者に移ります。"),
     )
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "name_kana", "corporate_number", "kind", "industry", "prefecture",
-                    "municipality", "employees"]
+    list_display = [
+        "name",
+        "name_kana",
+        "corporate_number",
+        "kind",
+        "industry",
+        "prefecture",
+        "municipality",
+        "employees",
+    ]
     list_filter = ["kind", "industry", "prefecture"]
     search_fields = ["name", "name_kana", "name_key", "corporate_number", "email", "phone"]
-    readonly_fields = ["name_key", "sme_verdict_display", "duplicates", "audit_history",
-                       "created_at", "updated_at"]
+    readonly_fields = [
+        "name_key",
+        "sme_verdict_display",
+        "duplicates",
+        "audit_history",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["kind", "name", "name_kana", "name_key", "corporate_number",
-                           "representative"]}),
-        (_("所在地・連絡先"), {"fields": ["postal_code", "prefecture", "prefecture_code",
-                                   "municipality", "address", "phone", "email"]}),
-        (_("事業内容・規模"), {"fields": ["main_business", "industry", "capital_yen", "employees",
-                                   "sme_verdict_display"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "name",
+                    "name_kana",
+                    "name_key",
+                    "corporate_number",
+                    "representative",
+                ]
+            },
+        ),
+        (
+            _("所在地・連絡先"),
+            {
+                "fields": [
+                    "postal_code",
+                    "prefecture",
+                    "prefecture_code",
+                    "municipality",
+                    "address",
+                    "phone",
+                    "email",
+                ]
+            },
+        ),
+        (
+            _("事業内容・規模"),
+            {
+                "fields": [
+                    "main_business",
+                    "industry",
+                    "capital_yen",
+                    "employees",
+                    "sme_verdict_display",
+                ]
+            },
+        ),
         (_("重複の可能性"), {"fields": ["duplicates"]}),
         (_("操作履歴"), {"fields": ["audit_history", "created_at", "updated_at"]}),
     ]
@@ -53,17 +101,29 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not others:
             return _("見つかりません。")
         rows = format_html_join(
-            "", '<li><a href="{}">{}</a> {} — <a href="{}">{}</a></li>',
-            ((reverse("admin:companies_organisation_change", args=[o.pk]), o.name,
-              o.corporate_number, reverse("admin:companies_organisation_merge", args=[obj.pk])
-              + f"?remove={o.pk}", _("この事業者に統合する")) for o in others),
+            "",
+            '<li><a href="{}">{}</a> {} — <a href="{}">{}</a></li>',
+            (
+                (
+                    reverse("admin:companies_organisation_change", args=[o.pk]),
+                    o.name,
+                    o.corporate_number,
+                    reverse("admin:companies_organisation_merge", args=[obj.pk])
+                    + f"?remove={o.pk}",
+                    _("この事業者に統合する"),
+                )
+                for o in others
+            ),
         )
         return format_html("<ul>{}</ul>", rows)
 
     def get_urls(self):
         return [
-            path("<int:pk>/merge/", self.admin_site.admin_view(self.merge_view),
-                 name="companies_organisation_merge"),
+            path(
+                "<int:pk>/merge/",
+                self.admin_site.admin_view(self.merge_view),
+                name="companies_organisation_merge",
+            ),
             *super().get_urls(),
         ]
 
@@ -75,13 +135,19 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         form.fields["remove"].queryset = Organisation.objects.exclude(pk=pk)
         if request.method == "POST" and form.is_valid():
             try:
-                organisation_merge(keep=keep, remove=form.cleaned_data["remove"],
-                                   actor=request.user)
+                organisation_merge(
+                    keep=keep, remove=form.cleaned_data["remove"], actor=request.user
+                )
             except DomainError as error:
                 form.add_error("remove", error.message)
             else:
                 self.message_user(request, _("事業者を統合しました。"), messages.SUCCESS)
                 return redirect("admin:companies_organisation_change", pk)
-        context = {**self.admin_site.each_context(request), "form": form, "keep": keep,
-                   "opts": self.model._meta, "title": _("事業者の統合")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "keep": keep,
+            "opts": self.model._meta,
+            "title": _("事業者の統合"),
+        }
         return render(request, "admin/companies/organisation/merge.html", context)

@@ -20,8 +20,9 @@ class Organisation(models.Model):
 
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
-    kind = models.CharField(_("区分"), max_length=20, choices=Kind.choices,
-                            default=Kind.CORPORATION)
+    kind = models.CharField(
+        _("区分"), max_length=20, choices=Kind.choices, default=Kind.CORPORATION
+    )
     name = models.CharField(_("事業者名"), max_length=200)
     name_kana = models.CharField(_("事業者名（フリガナ）"), max_length=200, blank=True)
     name_key = models.CharField(_("名寄せキー"), max_length=200, editable=False, db_index=True)
@@ -35,10 +36,15 @@ class Organisation(models.Model):
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     email = models.EmailField(_("代表メールアドレス"), blank=True)
     main_business = models.CharField(_("主な事業内容"), max_length=200, blank=True)
-    industry = models.CharField(_("業種（中小企業基本法の区分）"), max_length=20,
-                                choices=Industry.CHOICES, default=Industry.OTHER)
-    capital_yen = models.BigIntegerField(_("資本金（円）"), null=True, blank=True,
-                                         validators=[MinValueValidator(0)])
+    industry = models.CharField(
+        _("業種（中小企業基本法の区分）"),
+        max_length=20,
+        choices=Industry.CHOICES,
+        default=Industry.OTHER,
+    )
+    capital_yen = models.BigIntegerField(
+        _("資本金（円）"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     employees = models.PositiveIntegerField(_("常時使用する従業員数"), null=True, blank=True)
 
     class Meta:
@@ -47,7 +53,8 @@ class Organisation(models.Model):
         verbose_name_plural = _("事業者")
         constraints = [
             models.UniqueConstraint(
-                fields=["corporate_number"], condition=~Q(corporate_number=""),
+                fields=["corporate_number"],
+                condition=~Q(corporate_number=""),
                 name="organisation_corporate_number_unique",
             ),
             models.CheckConstraint(
@@ -70,8 +77,11 @@ class Organisation(models.Model):
 
     def sme_verdict(self, rule_version: str = DEFAULT_SME_RULE_VERSION) -> SmeVerdict:
         return sme_classify(
-            industry=self.industry, capital_yen=self.capital_yen, employees=self.employees,
-            sole_proprietor=self.kind == self.Kind.SOLE_PROPRIETOR, rule_version=rule_version,
+            industry=self.industry,
+            capital_yen=self.capital_yen,
+            employees=self.employees,
+            sole_proprietor=self.kind == self.Kind.SOLE_PROPRIETOR,
+            rule_version=rule_version,
         )
 
     @property

@@ -9,9 +9,21 @@ from kosha_portal.japan.postal import lookup_postal_code
 from .models import Organisation
 
 ORGANISATION_FIELDS = [
-    "kind", "name", "name_kana", "corporate_number", "representative", "postal_code",
-    "prefecture", "municipality", "address", "phone", "email", "main_business", "industry",
-    "capital_yen", "employees",
+    "kind",
+    "name",
+    "name_kana",
+    "corporate_number",
+    "representative",
+    "postal_code",
+    "prefecture",
+    "municipality",
+    "address",
+    "phone",
+    "email",
+    "main_business",
+    "industry",
+    "capital_yen",
+    "employees",
 ]
 
 
@@ -81,8 +93,11 @@ def organisation_merge(*, keep: Organisation, remove: Organisation, actor) -> Or
     with transaction.atomic():
         keep = Organisation.objects.select_for_update().get(pk=keep.pk)
         remove = Organisation.objects.select_for_update().get(pk=remove.pk)
-        if keep.corporate_number and remove.corporate_number and (
-                keep.corporate_number != remove.corporate_number):
+        if (
+            keep.corporate_number
+            and remove.corporate_number
+            and (keep.corporate_number != remove.corporate_number)
+        ):
             raise DomainError("法人番号が異なる事業者は統合できません。", code="different_number")
         moved = {}
         for relation in Organisation._meta.related_objects:
@@ -104,8 +119,12 @@ def organisation_merge(*, keep: Organisation, remove: Organisation, actor) -> Or
         if removed_number and not keep.corporate_number:
             keep.corporate_number = removed_number
         keep.save()
-        audit_record(actor=actor, action="organisation.merge", obj=keep,
-                     changes={"removed": removed_repr, "moved": moved, "filled": filled})
+        audit_record(
+            actor=actor,
+            action="organisation.merge",
+            obj=keep,
+            changes={"removed": removed_repr, "moved": moved, "filled": filled},
+        )
         return keep
 
 
@@ -113,23 +132,31 @@ def organisation_update(*, organisation: Organisation, data: dict, actor) -> Org
     """Staff edit of an organisation's registry data."""
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        changed = [k for k, v in data.items()
-                   if k in ORGANISATION_FIELDS and getattr(organisation, k) != v]
+        changed = [
+            k for k, v in data.items() if k in ORGANISATION_FIELDS and getattr(organisation, k) != v
+        ]
         for key in changed:
             setattr(organisation, key, data[key])
         _fill_area_on(organisation)
         organisation.save()
         if changed:
-            audit_record(actor=actor, action="organisation.update", obj=organisation,
-                         changes={"fields": changed})
+            audit_record(
+                actor=actor,
+                action="organisation.update",
+                obj=organisation,
+                changes={"fields": changed},
+            )
         return organisation
 
 
 def _fill_area_on(organisation: Organisation) -> None:
-    data = _fill_area({"postal_code": organisation.postal_code,
-                       "prefecture": organisation.prefecture,
-                       "municipality": organisation.municipality})
+    data = _fill_area(
+        {
+            "postal_code": organisation.postal_code,
+            "prefecture": organisation.prefecture,
+            "municipality": organisation.municipality,
+        }
+    )
     organisation.prefecture = data.get("prefecture", "")
     organisation.municipality = data.get("municipality", "")
     organisation.prefecture_code = data.get("prefecture_code", organisation.prefecture_code)
-

@@ -71,31 +71,58 @@ def _yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-def sme_classify(*, industry: str, capital_yen: int | None, employees: int | None,
-                 sole_proprietor: bool = False,
-                 rule_version: str = DEFAULT_SME_RULE_VERSION) -> SmeVerdict:
+def sme_classify(
+    *,
+    industry: str,
+    capital_yen: int | None,
+    employees: int | None,
+    sole_proprietor: bool = False,
+    rule_version: str = DEFAULT_SME_RULE_VERSION,
+) -> SmeVerdict:
     limits = SME_RULES[rule_version]
     limit = limits.get(industry or Industry.OTHER, limits[Industry.OTHER])
     label = Industry.LABELS.get(industry or Industry.OTHER, Industry.LABELS[Industry.OTHER])
     if employees is None and (capital_yen is None or sole_proprietor or limit.capital_yen is None):
-        return SmeVerdict(False, str(_("従業員数（および資本金）が未入力のため判定できません。")),
-                          rule_version)
+        return SmeVerdict(
+            False, str(_("従業員数（および資本金）が未入力のため判定できません。")), rule_version
+        )
     if employees is not None and employees <= limit.employees:
-        return SmeVerdict(True, str(_("%(industry)sで常時使用する従業員数が%(count)d人（上限%(limit)d人以下）のため中小企業に該当します。")
-                                    % {"industry": label, "count": employees,
-                                       "limit": limit.employees}), rule_version)
+        return SmeVerdict(
+            True,
+            str(
+                _(
+                    "%(industry)sで常時使用する従業員数が%(count)d人（上限%(limit)d人以下）のため中小企業に該当します。"
+                )
+                % {"industry": label, "count": employees, "limit": limit.employees}
+            ),
+            rule_version,
+        )
     can_use_capital = limit.capital_yen is not None and not sole_proprietor
     if can_use_capital and capital_yen is not None and capital_yen <= limit.capital_yen:
-        return SmeVerdict(True, str(_("%(industry)sで資本金が%(capital)s（上限%(limit)s以下）のため中小企業に該当します。")
-                                    % {"industry": label, "capital": _yen(capital_yen),
-                                       "limit": _yen(limit.capital_yen)}), rule_version)
+        return SmeVerdict(
+            True,
+            str(
+                _(
+                    "%(industry)sで資本金が%(capital)s（上限%(limit)s以下）のため中小企業に該当します。"
+                )
+                % {
+                    "industry": label,
+                    "capital": _yen(capital_yen),
+                    "limit": _yen(limit.capital_yen),
+                }
+            ),
+            rule_version,
+        )
     if sole_proprietor:
-        reason = _("個人事業主は従業員数のみで判定します。%(industry)sの上限%(limit)d人を超えているため中小企業に該当しません。") % {
-            "industry": label, "limit": limit.employees}
+        reason = _(
+            "個人事業主は従業員数のみで判定します。%(industry)sの上限%(limit)d人を超えているため中小企業に該当しません。"
+        ) % {"industry": label, "limit": limit.employees}
     elif limit.capital_yen is None:
         reason = _("常時使用する従業員数が上限%(limit)d人を超えているため対象外です。") % {
-            "limit": limit.employees}
+            "limit": limit.employees
+        }
     else:
-        reason = _("%(industry)sの基準（資本金%(capital)s以下または従業員%(limit)d人以下）のいずれにも該当しないため、中小企業に該当しません。") % {
-            "industry": label, "capital": _yen(limit.capital_yen), "limit": limit.employees}
+        reason = _(
+            "%(industry)sの基準（資本金%(capital)s以下または従業員%(limit)d人以下）のいずれにも該当しないため、中小企業に該当しません。"
+        ) % {"industry": label, "capital": _yen(limit.capital_yen), "limit": limit.employees}
     return SmeVerdict(False, str(reason), rule_version)

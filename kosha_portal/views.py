@@ -51,16 +51,20 @@ def _check_celery() -> str:
 def healthz(request):
     """Database, Redis and Celery-worker state; 503 when any configured part is down."""
     checks, healthy = {}, True
-    for name, check in (("database", _check_database), ("redis", _check_redis),
-                        ("celery", _check_celery)):
+    for name, check in (
+        ("database", _check_database),
+        ("redis", _check_redis),
+        ("celery", _check_celery),
+    ):
         try:
             checks[name] = check()
         except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
             checks[name] = "error"
             healthy = False
             logger.warning("healthz: %s check failed: %s", name, type(exc).__name__)
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def page_not_found(request, exception):

@@ -23,9 +23,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -58,11 +64,16 @@ def _clear_cache():
 
 @pytest.fixture
 def make_user(django_user_model):
-    def make(username, *, role=None, is_staff=False, is_superuser=False, password="pw-12345678",
-             **extra):
+    def make(
+        username, *, role=None, is_staff=False, is_superuser=False, password="pw-12345678", **extra
+    ):
         user = django_user_model.objects.create_user(
-            username=username, password=password, is_staff=is_staff, is_superuser=is_superuser,
-            email=extra.pop("email", f"{username}@example.jp"), **extra,
+            username=username,
+            password=password,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+            email=extra.pop("email", f"{username}@example.jp"),
+            **extra,
         )
         if role:
             user.groups.add(Group.objects.get(name=role))

@@ -7,13 +7,28 @@ from .services import access_link_revoke
 
 @admin.register(AccessLink)
 class AccessLinkAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "email", "organisation", "content_type", "expires_at",
-                    "revoked_at", "last_used_at"]
+    list_display = [
+        "created_at",
+        "email",
+        "organisation",
+        "content_type",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     list_filter = ["content_type"]
     search_fields = ["email", "organisation__name"]
     list_select_related = ["organisation", "content_type"]
-    readonly_fields = ["created_at", "email", "organisation", "content_type", "object_id",
-                       "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = [
+        "created_at",
+        "email",
+        "organisation",
+        "content_type",
+        "object_id",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     exclude = ["token_hash"]
     actions = ["revoke"]
 

@@ -12,13 +12,19 @@ DEMO_USERS = [
 ]
 
 
-def ensure_user(username, password, role, *, is_staff, is_superuser, last_name, first_name,
-                email=""):
+def ensure_user(
+    username, password, role, *, is_staff, is_superuser, last_name, first_name, email=""
+):
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"is_staff": is_staff, "is_superuser": is_superuser, "last_name": last_name,
-                  "first_name": first_name, "email": email or f"{username}@example.jp"},
+        defaults={
+            "is_staff": is_staff,
+            "is_superuser": is_superuser,
+            "last_name": last_name,
+            "first_name": first_name,
+            "email": email or f"{username}@example.jp",
+        },
     )
     if created:
         user.set_password(password)
@@ -30,6 +36,13 @@ def ensure_user(username, password, role, *, is_staff, is_superuser, last_name, 
 def load(stdout):
     roles_sync()
     for username, password, role, is_staff, is_superuser, last, first in DEMO_USERS:
-        ensure_user(username, password, role, is_staff=is_staff, is_superuser=is_superuser,
-                    last_name=last, first_name=first)
+        ensure_user(
+            username,
+            password,
+            role,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+            last_name=last,
+            first_name=first,
+        )
         stdout.write(f"  login ({role}): {username} / {password}")

@@ -22,8 +22,12 @@ class AccessLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     email = models.EmailField(_("メールアドレス"), db_index=True)
     organisation = models.ForeignKey(
-        "companies.Organisation", verbose_name=_("事業者"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="access_links",
+        "companies.Organisation",
+        verbose_name=_("事業者"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="access_links",
     )
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64, blank=True)

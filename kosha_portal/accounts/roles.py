@@ -17,8 +17,15 @@ ROLE_LABELS = {
 
 ROLE_PERMISSIONS = {
     DESK_STAFF: [
-        "companies.*", "consultations.*", "dispatch.*", "seminars.*", "school.*",
-        "mail.view_*", "mail.change_outboundemail", "documents.view_*", "audit.view_*",
+        "companies.*",
+        "consultations.*",
+        "dispatch.*",
+        "seminars.*",
+        "school.*",
+        "mail.view_*",
+        "mail.change_outboundemail",
+        "documents.view_*",
+        "audit.view_*",
         "japan.*",
     ],
     EXPERTS: [],
@@ -32,7 +39,9 @@ def _matches(pattern: str, app_label: str, codename: str) -> bool:
     app, _, code = pattern.partition(".")
     if app != app_label:
         return False
-    return code == "*" or code == codename or (code.endswith("*") and codename.startswith(code[:-1]))
+    return (
+        code == "*" or code == codename or (code.endswith("*") and codename.startswith(code[:-1]))
+    )
 
 
 def roles_sync(sender=None, **kwargs):
@@ -42,9 +51,11 @@ def roles_sync(sender=None, **kwargs):
     permissions = list(Permission.objects.select_related("content_type"))
     for name, patterns in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
-        wanted = [p for p in permissions
-                  if any(_matches(pattern, p.content_type.app_label, p.codename)
-                         for pattern in patterns)]
+        wanted = [
+            p
+            for p in permissions
+            if any(_matches(pattern, p.content_type.app_label, p.codename) for pattern in patterns)
+        ]
         group.permissions.set(wanted)
 
 

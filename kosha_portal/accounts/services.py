@@ -16,8 +16,9 @@ from .models import AccessLink, token_hash
 SESSION_KEY = "portal_grants"
 
 
-def access_link_issue(*, email: str, organisation=None, target=None,
-                      lifetime_days: int | None = None) -> tuple[AccessLink, str]:
+def access_link_issue(
+    *, email: str, organisation=None, target=None, lifetime_days: int | None = None
+) -> tuple[AccessLink, str]:
     """Create a link and return it with its raw token (shown once, in the email that carries it)."""
     token = secrets.token_urlsafe(32)
     days = lifetime_days or settings.ACCESS_LINK_LIFETIME_DAYS
@@ -49,34 +50,42 @@ def access_link_resolve(token: str) -> AccessLink | None:
 def access_link_revoke(*, link: AccessLink, actor) -> None:
     with transaction.atomic():
         AccessLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now())
+            revoked_at=timezone.now()
+        )
         audit_record(actor=actor, action="access_link.revoke", obj=link)
 
 
 def access_links_revoke_for(*, target, actor) -> int:
     """Revoke every link to ``target`` (e.g. when a consultation is closed for good)."""
     links = AccessLink.objects.filter(
-        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk),
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=str(target.pk),
         revoked_at__isnull=True,
     )
     count = links.update(revoked_at=timezone.now())
     if count:
-        audit_record(actor=actor, action="access_link.revoke_all", obj=target,
-                     changes={"count": count})
+        audit_record(
+            actor=actor, action="access_link.revoke_all", obj=target, changes={"count": count}
+        )
     return count
 
 
 # --- session grants ------------------------------------------------------------------------------
 
+
 def portal_grant(request, link: AccessLink) -> None:
     grants = [g for g in request.session.get(SESSION_KEY, []) if g["link"] != link.pk]
-    grants.append({
-        "link": link.pk,
-        "organisation": link.organisation_id,
-        "target": (f"{link.content_type_id}:{link.object_id}" if link.content_type_id else None),
-        "email": link.email,
-        "expires": link.expires_at.timestamp(),
-    })
+    grants.append(
+        {
+            "link": link.pk,
+            "organisation": link.organisation_id,
+            "target": (
+                f"{link.content_type_id}:{link.object_id}" if link.content_type_id else None
+            ),
+            "email": link.email,
+            "expires": link.expires_at.timestamp(),
+        }
+    )
     if SESSION_KEY not in request.session:
         request.session.cycle_key()
     request.session[SESSION_KEY] = grants[-20:]
@@ -88,9 +97,11 @@ def _active_grants(request) -> list[dict]:
     if not grants:
         return []
     # A link revoked after it was opened stops working at once.
-    live = set(AccessLink.objects.filter(
-        pk__in=[g["link"] for g in grants], revoked_at__isnull=True
-    ).values_list("pk", flat=True))
+    live = set(
+        AccessLink.objects.filter(
+            pk__in=[g["link"] for g in grants], revoked_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
     return [g for g in grants if g["link"] in live]
 
 
@@ -138,11 +149,16 @@ def access_links_resend(*, email: str) -> int:
             target = old.target if old.content_type_id else None
             if old.content_type_id and target is None:
                 continue
-            link, token = access_link_issue(email=email, organisation=old.organisation,
-                                            target=target)
+            link, token = access_link_issue(
+                email=email, organisation=old.organisation, target=target
+            )
             label = str(target) if target is not None else str(old.organisation)
             entries.append({"label": label, "url": access_link_url(token)})
         if entries:
-            email_enqueue(to=email, template="accounts/emails/links_resend",
-                          context={"entries": entries}, language=current_language())
+            email_enqueue(
+                to=email,
+                template="accounts/emails/links_resend",
+                context={"entries": entries},
+                language=current_language(),
+            )
     return len(entries)

@@ -80,15 +80,17 @@ def link_resend(request):
     """Send fresh personal links; the answer never reveals whether the address is known."""
     form = LinkResendForm(request.POST or None)
     if request.method == "POST":
-        if rate_limit_exceeded(scope="link-resend", key=client_ip(request), limit=10,
-                               window_seconds=600):
+        if rate_limit_exceeded(
+            scope="link-resend", key=client_ip(request), limit=10, window_seconds=600
+        ):
             return too_many_requests(request, retry_after=600)
         if form.is_valid():
             email = form.cleaned_data["email"]
             # A per-address cap stops anyone from flooding a mailbox from many IPs; the answer
             # stays the same, so it reveals nothing either.
-            if not rate_limit_exceeded(scope="link-resend-address", key=token_hash(email),
-                                       limit=3, window_seconds=3600):
+            if not rate_limit_exceeded(
+                scope="link-resend-address", key=token_hash(email), limit=3, window_seconds=3600
+            ):
                 access_links_resend(email=email)
             return render(request, "accounts/link_resend_done.html")
     return render(request, "accounts/link_resend.html", {"form": form})

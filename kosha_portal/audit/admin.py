@@ -38,8 +38,10 @@ class AuditedAdminMixin:
                 if name in form.changed_data:
                     details[name] = str(form.cleaned_data.get(name))
             audit_record(
-                actor=request.user, action="admin.change" if change else "admin.add",
-                obj=obj, changes=details,
+                actor=request.user,
+                action="admin.change" if change else "admin.add",
+                obj=obj,
+                changes=details,
             )
 
     def delete_model(self, request, obj):

@@ -8,8 +8,15 @@ from .models import GeneratedDocument
 
 @admin.register(GeneratedDocument)
 class GeneratedDocumentAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "filename", "status", "page_count", "size_bytes",
-                    "download"]
+    list_display = [
+        "created_at",
+        "kind",
+        "filename",
+        "status",
+        "page_count",
+        "size_bytes",
+        "download",
+    ]
     list_filter = ["kind", "status"]
     search_fields = ["filename"]
     readonly_fields = [f.name for f in GeneratedDocument._meta.fields if f.name != "context"]

@@ -26,8 +26,9 @@ class GeneratedDocument(models.Model):
     language = models.CharField(_("言語"), max_length=10, default="ja")
     context = models.JSONField(_("帳票データ"), default=dict)
     filename = models.CharField(_("ファイル名"), max_length=200)
-    status = models.CharField(_("状態"), max_length=20, choices=Status.choices,
-                              default=Status.PENDING)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     file = models.FileField(_("ファイル"), upload_to=_document_path, blank=True)
     rendered_at = models.DateTimeField(_("作成日時"), null=True, blank=True)
     page_count = models.PositiveSmallIntegerField(_("ページ数"), null=True, blank=True)
@@ -43,8 +44,10 @@ class GeneratedDocument(models.Model):
         verbose_name = _("帳票")
         verbose_name_plural = _("帳票")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["pending", "ready", "failed"]),
-                                   name="generated_document_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "ready", "failed"]),
+                name="generated_document_status_valid",
+            ),
         ]
 
     def __str__(self):

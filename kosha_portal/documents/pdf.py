@@ -49,8 +49,9 @@ def missing_glyphs(html: str) -> str:
     collector = _TextCollector()
     collector.feed(html)
     covered = _font_codepoints()
-    missing = sorted({c for c in "".join(collector.parts)
-                      if not c.isspace() and ord(c) not in covered})
+    missing = sorted(
+        {c for c in "".join(collector.parts) if not c.isspace() and ord(c) not in covered}
+    )
     return "".join(missing)
 
 
@@ -64,8 +65,9 @@ def render_pdf(template: str, context: dict, *, language: str = "ja") -> tuple[b
         html = render_to_string(template, {"FONT_FAMILY": settings.PDF_FONT_FAMILY, **context})
     missing = missing_glyphs(html)
     if missing:
-        logger.warning("PDF %s: missing glyphs %s", template,
-                       " ".join(f"U+{ord(c):04X}" for c in missing))
+        logger.warning(
+            "PDF %s: missing glyphs %s", template, " ".join(f"U+{ord(c):04X}" for c in missing)
+        )
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     buffer = io.BytesIO()
     document.write_pdf(buffer)

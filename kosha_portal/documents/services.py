@@ -13,12 +13,22 @@ logger = logging.getLogger(__name__)
 
 
 def document_request(
-    *, kind: str, template: str, context: dict, filename: str, related=None, actor=None,
+    *,
+    kind: str,
+    template: str,
+    context: dict,
+    filename: str,
+    related=None,
+    actor=None,
     language: str = "ja",
 ) -> GeneratedDocument:
     """Freeze ``context`` (JSON-serialisable) and render the PDF in a task after commit."""
     document = GeneratedDocument.objects.create(
-        kind=kind, template=template, context=context, filename=filename, language=language,
+        kind=kind,
+        template=template,
+        context=context,
+        filename=filename,
+        language=language,
         content_type=ContentType.objects.get_for_model(related) if related is not None else None,
         object_id=str(related.pk) if related is not None else "",
     )
@@ -34,13 +44,17 @@ def document_render_now(*, document_id: int) -> GeneratedDocument | None:
     from .pdf import render_pdf
 
     with transaction.atomic():
-        document = (GeneratedDocument.objects.select_for_update(skip_locked=True)
-                    .filter(pk=document_id).first())
+        document = (
+            GeneratedDocument.objects.select_for_update(skip_locked=True)
+            .filter(pk=document_id)
+            .first()
+        )
         if document is None or document.status == GeneratedDocument.Status.READY:
             return document
         try:
-            content, pages, missing = render_pdf(document.template, document.context,
-                                                 language=document.language)
+            content, pages, missing = render_pdf(
+                document.template, document.context, language=document.language
+            )
         except Exception as exc:
             # Record the failure and commit it; raising inside this block would roll it back.
             document.status = GeneratedDocument.Status.FAILED
@@ -67,5 +81,9 @@ def documents_for(obj, *, kind: str | None = None):
 
 
 def latest_ready_document(obj, *, kind: str) -> GeneratedDocument | None:
-    return (documents_for(obj, kind=kind).filter(status=GeneratedDocument.Status.READY)
-            .order_by("-rendered_at").first())
+    return (
+        documents_for(obj, kind=kind)
+        .filter(status=GeneratedDocument.Status.READY)
+        .order_by("-rendered_at")
+        .first()
+    )

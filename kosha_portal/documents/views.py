@@ -11,8 +11,12 @@ def document_response(document: GeneratedDocument, *, actor) -> FileResponse:
     if document.status != GeneratedDocument.Status.READY or not document.file:
         raise Http404
     audit_record(actor=actor, action="document.download", obj=document)
-    response = FileResponse(document.file.open("rb"), as_attachment=True,
-                            filename=document.filename, content_type="application/pdf")
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.filename,
+        content_type="application/pdf",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -15,6 +15,9 @@ def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
 
 def fiscal_year_label(fiscal_year: int) -> str:
     """2023 → ``令和5年度``; 2019 (which began under 平成) → ``令和元年度`` as official usage has it."""
-    era, year = era_year(max(datetime.date(fiscal_year, 4, 1), datetime.date(2019, 5, 1))
-                        if fiscal_year == 2019 else datetime.date(fiscal_year, 4, 1))
+    era, year = era_year(
+        max(datetime.date(fiscal_year, 4, 1), datetime.date(2019, 5, 1))
+        if fiscal_year == 2019
+        else datetime.date(fiscal_year, 4, 1)
+    )
     return f"{era}{'元' if year == 1 else year}年度"

@@ -39,8 +39,9 @@ class PostalCodeField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 10)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "postal-code", "inputmode": "numeric",
-                                  "data-postal-autofill": "1"})
+        self.widget.attrs.update(
+            {"autocomplete": "postal-code", "inputmode": "numeric", "data-postal-autofill": "1"}
+        )
 
     def clean(self, value):
         value = super().clean(value)
@@ -75,7 +76,9 @@ class PhoneField(forms.CharField):
 
 class CorporateNumberField(forms.CharField):
     default_error_messages = {
-        "invalid": _("法人番号は13桁の数字です。番号をご確認ください（個人番号（マイナンバー）は入力しないでください）。"),
+        "invalid": _(
+            "法人番号は13桁の数字です。番号をご確認ください（個人番号（マイナンバー）は入力しないでください）。"
+        ),
     }
 
     def __init__(self, **kwargs):

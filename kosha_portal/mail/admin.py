@@ -14,9 +14,22 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry"]
     readonly_fields = [
-        "created_at", "status", "to", "reply_to", "language", "template", "subject", "body_text",
-        "html_preview", "attachment_names", "dedupe_key", "attempts", "next_attempt_at",
-        "last_error", "sent_at", "failed_at",
+        "created_at",
+        "status",
+        "to",
+        "reply_to",
+        "language",
+        "template",
+        "subject",
+        "body_text",
+        "html_preview",
+        "attachment_names",
+        "dedupe_key",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "failed_at",
     ]
     exclude = ["body_html", "attachments", "content_type", "object_id"]
 
@@ -40,5 +53,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         for email in queryset.exclude(status=OutboundEmail.Status.SENT):
             outbound_email_retry(email=email, actor=request.user)
             count += 1
-        self.message_user(request, _("%(count)d 件を再送待ちにしました。") % {"count": count},
-                          messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d 件を再送待ちにしました。") % {"count": count}, messages.SUCCESS
+        )

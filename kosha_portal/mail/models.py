@@ -30,7 +30,11 @@ class OutboundEmail(models.Model):
     body_html = models.TextField(_("本文（HTML）"), blank=True)
     attachments = models.JSONField(_("添付"), default=list, blank=True)
     dedupe_key = models.CharField(
-        _("重複防止キー"), max_length=200, null=True, blank=True, unique=True,
+        _("重複防止キー"),
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
         help_text=_("同じキーのメールは一度しか作られません（リマインダーの二重送信防止）。"),
     )
     attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)

@@ -69,8 +69,11 @@ def email_enqueue(
         body_html=html,
         dedupe_key=dedupe_key,
         attachments=[
-            {"filename": name, "mimetype": mimetype,
-             "content": base64.b64encode(content).decode("ascii")}
+            {
+                "filename": name,
+                "mimetype": mimetype,
+                "content": base64.b64encode(content).decode("ascii"),
+            }
             for name, content, mimetype in attachments
         ],
         next_attempt_at=timezone.now(),
@@ -132,13 +135,18 @@ def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail |
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 email.status = OutboundEmail.Status.FAILED
                 email.failed_at = timezone.now()
-                logger.error("outbox email %s failed for good after %s attempts",
-                             email.pk, email.attempts)
+                logger.error(
+                    "outbox email %s failed for good after %s attempts", email.pk, email.attempts
+                )
             else:
                 delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.attempts - 1)
                 email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-                logger.warning("outbox email %s attempt %s failed; retry in %ss",
-                               email.pk, email.attempts, delay)
+                logger.warning(
+                    "outbox email %s attempt %s failed; retry in %ss",
+                    email.pk,
+                    email.attempts,
+                    delay,
+                )
         else:
             email.status = OutboundEmail.Status.SENT
             email.sent_at = timezone.now()
@@ -152,9 +160,9 @@ def outbound_email_due_ids(*, now=None, limit: int = 200) -> list[int]:
     """Pending emails whose (re)try time has come."""
     now = now or timezone.now()
     return list(
-        OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now
-        ).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

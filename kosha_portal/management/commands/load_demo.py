@@ -16,7 +16,9 @@ DEMO_MODULES = [
 
 
 class Command(BaseCommand):
-    help = "Loads demo data: program years, consultations, experts, seminars, school cohort, logins."
+    help = (
+        "Loads demo data: program years, consultations, experts, seminars, school cohort, logins."
+    )
 
     def handle(self, *args, **options):
         for name in DEMO_MODULES:
