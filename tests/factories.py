@@ -12,7 +12,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.jp")
-    password = factory.PostGenerationMethodCall("set_password", "pw-12345678")
+    password = factory.django.Password("pw-12345678")
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
