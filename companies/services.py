@@ -1,5 +1,6 @@
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
@@ -89,7 +90,7 @@ def organisation_merge(*, keep: Organisation, remove: Organisation, actor) -> Or
     """Move every record that points at ``remove`` to ``keep``, fill ``keep``'s empty fields from
     ``remove``, then delete ``remove``. Nothing pointing at either is lost."""
     if keep.pk == remove.pk:
-        raise DomainError("同じ事業者同士は統合できません。", code="same")
+        raise DomainError(_("同じ事業者同士は統合できません。"), code="same")
     with transaction.atomic():
         keep = Organisation.objects.select_for_update().get(pk=keep.pk)
         remove = Organisation.objects.select_for_update().get(pk=remove.pk)
@@ -98,7 +99,9 @@ def organisation_merge(*, keep: Organisation, remove: Organisation, actor) -> Or
             and remove.corporate_number
             and (keep.corporate_number != remove.corporate_number)
         ):
-            raise DomainError("法人番号が異なる事業者は統合できません。", code="different_number")
+            raise DomainError(
+                _("法人番号が異なる事業者は統合できません。"), code="different_number"
+            )
         moved = {}
         for relation in Organisation._meta.related_objects:
             if relation.many_to_many:

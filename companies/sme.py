@@ -68,7 +68,7 @@ DEFAULT_SME_RULE_VERSION = "kihonho-1999"
 
 
 def _yen(amount: int) -> str:
-    return f"{amount:,}円"
+    return _("%(amount)s円") % {"amount": f"{amount:,}"}
 
 
 def sme_classify(

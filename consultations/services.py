@@ -496,7 +496,10 @@ EXPORT_COLUMNS = [
     (_("電話番号"), lambda c: c.contact_phone),
     (_("行為の類型"), lambda c: "・".join(_labels(c.behaviour_types, "BehaviourType"))),
     (_("希望する支援"), lambda c: "・".join(_labels(c.requested_support, "RequestedSupport"))),
-    (_("専門家派遣の必要性"), lambda c: {True: "あり", False: "なし", None: ""}[c.dispatch_need]),
+    (
+        _("専門家派遣の必要性"),
+        lambda c: {True: _("あり"), False: _("なし"), None: ""}[c.dispatch_need],
+    ),
 ]
 
 

@@ -174,7 +174,7 @@ def dispatch_eligibility(
                 _("必須の確認事項%(count)d件すべてを確認済みです。") % {"count": len(items)}
                 if not missing
                 else _("次の確認事項が確認されていません：%(items)s")
-                % {"items": "、".join(item.label[:40] for item in missing)},
+                % {"items": _("、").join(item.label[:40] for item in missing)},
             )
         )
 

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from companies.sme import DEFAULT_SME_RULE_VERSION, SME_RULE_VERSION_CHOICES
@@ -399,7 +400,10 @@ class Visit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.dispatch.reference} 第{self.number}回"
+        return gettext("%(reference)s 第%(number)s回") % {
+            "reference": self.dispatch.reference,
+            "number": self.number,
+        }
 
 
 class Survey(models.Model):

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,11 +87,11 @@ class Cohort(models.Model):
         ]
 
     def __str__(self):
-        return f"第{self.number}期 {self.title}"
+        return f"{self.label} {self.title}"
 
     @property
     def label(self) -> str:
-        return f"第{self.number}期"
+        return gettext("第%(number)s期") % {"number": self.number}
 
 
 class Instructor(models.Model):
@@ -152,7 +153,7 @@ class CurriculumSession(models.Model):
         ]
 
     def __str__(self):
-        return f"第{self.number}回 {self.topic}"
+        return gettext("第%(number)s回 %(topic)s") % {"number": self.number, "topic": self.topic}
 
 
 class Application(models.Model):
@@ -369,7 +370,10 @@ class CoachingVisit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.application} 個別支援 第{self.sequence}回"
+        return gettext("%(application)s 個別支援 第%(number)s回") % {
+            "application": self.application,
+            "number": self.sequence,
+        }
 
 
 class Certificate(models.Model):

@@ -65,7 +65,7 @@ def roster_xlsx(cohort: Cohort, *, with_names: bool = True) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = f"第{cohort.number}期"[:31]
+    sheet.title = cohort.label[:31]
     for line in roster_table(cohort, with_names=with_names):
         sheet.append(line)
     for cell in sheet[1]:

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kosha_portal.accounts.services import portal_can_access, portal_emails
 
@@ -35,7 +36,10 @@ def affiliations_summary(participants) -> str:
     counts: dict[str, int] = {}
     for participant in participants:
         counts[participant.affiliation] = counts.get(participant.affiliation, 0) + 1
-    return "、".join(label if n == 1 else f"{label}（{n}名）" for label, n in counts.items())
+    return _("、").join(
+        label if n == 1 else _("%(label)s（%(n)s名）") % {"label": label, "n": n}
+        for label, n in counts.items()
+    )
 
 
 @dataclass

@@ -2,6 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.japan.deadlines import jst_date
@@ -98,8 +99,13 @@ class Seminar(models.Model):
         ]
 
     def __str__(self):
-        part = f" {self.part}" if self.part else ""
-        return f"第{self.number}回{part}『{self.title}』"
+        if self.part:
+            return gettext("第%(number)s回 %(part)s『%(title)s』") % {
+                "number": self.number,
+                "part": self.part,
+                "title": self.title,
+            }
+        return gettext("第%(number)s回『%(title)s』") % {"number": self.number, "title": self.title}
 
     def get_absolute_url(self):
         return reverse("seminars:detail", args=[self.pk])
@@ -231,7 +237,7 @@ class Registration(models.Model):
         indexes = [models.Index(fields=["seminar", "format", "status"])]
 
     def __str__(self):
-        return f"{self.name}（{self.seminar}）"
+        return gettext("%(name)s（%(seminar)s）") % {"name": self.name, "seminar": self.seminar}
 
     def get_portal_url(self):
         return reverse("seminars:registration", args=[self.pk])

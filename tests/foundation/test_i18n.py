@@ -232,3 +232,115 @@ def test_japanese_remains_the_default(client):
     html = response.content.decode()
     assert '<html lang="ja">' in html
     assert "特別相談窓口" in html
+
+
+JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef〒]")
+
+
+def _dispatch_email_context():
+    from types import SimpleNamespace
+
+    organisation = SimpleNamespace(name="Acme Ltd.")
+    dispatch = SimpleNamespace(
+        reference="D-2026-0007",
+        contact_name="Hanako Sato",
+        organisation=organisation,
+        theme="Handling complaints",
+        decision_number="R8-12",
+        planned_visits=3,
+        expert=SimpleNamespace(name="Taro Yamada"),
+    )
+    visit = SimpleNamespace(number=2, place="Head office", online_url="")
+    return {
+        "dispatch": dispatch,
+        "visit": visit,
+        "expert": dispatch.expert,
+        "consultation": SimpleNamespace(contact_name="Hanako Sato"),
+        "url": "https://example.jp/access/x/",
+    }
+
+
+DISPATCH_EMAILS = sorted(
+    p.name.removesuffix(".subject.txt")
+    for p in (Path(settings.BASE_DIR) / "templates" / "dispatch" / "emails").glob("*.subject.txt")
+)
+
+
+@pytest.mark.parametrize("name", DISPATCH_EMAILS)
+def test_dispatch_email_subjects_are_translated(name):
+    from kosha_portal.mail.services import render_email
+
+    subject, _text, _html = render_email(f"dispatch/emails/{name}", _dispatch_email_context(), "en")
+    assert subject and not JAPANESE.search(subject), subject
+    ja_subject, _text, _html = render_email(
+        f"dispatch/emails/{name}", _dispatch_email_context(), "ja"
+    )
+    assert "東京都中小企業振興公社" in ja_subject or "専門家派遣" in ja_subject
+
+
+def test_dispatch_email_in_english_has_english_subject_and_greeting():
+    from kosha_portal.mail.services import render_email
+
+    context = _dispatch_email_context()
+    subject, text, html = render_email("dispatch/emails/reminder_report_overdue", context, "en")
+    assert subject == (
+        "[Tokyo Metropolitan Small and Medium Enterprise Support Center] "
+        "Please submit your visit report (D-2026-0007, visit 2)"
+    )
+    assert text.startswith("Dear Taro Yamada,")
+    assert "Business name: Acme Ltd." in text
+    assert "様" not in text and "：" not in text and "様" not in html
+
+    subject, text, _html = render_email("dispatch/emails/reminder_report_overdue", context, "ja")
+    assert subject == "【東京都中小企業振興公社】実施報告のご提出のお願い（D-2026-0007 第2回）"
+    assert text.startswith("Taro Yamada 様")
+    assert "事業者名：Acme Ltd." in text
+
+
+@pytest.mark.django_db
+def test_seminar_ics_in_english_has_no_japanese_labels():
+    from seminars.ics import registration_ics
+    from tests.seminars.factories import SeminarFactory, register
+
+    seminar = SeminarFactory(number=5, part="", title="Dealing with complaints")
+    for fmt in ("online", "venue"):
+        registration = register(seminar, 1 if fmt == "online" else 2, fmt=fmt)
+        registration.language = "en"
+        data = registration_ics(registration).decode()
+        for label in (
+            "【セミナー】",
+            "講師：",
+            "オンライン参加URL：",
+            "地図：",
+            "第5回",
+            "オンライン",
+        ):
+            assert label not in data
+        assert "[Seminar] Seminar 5: “Dealing with complaints”" in data
+        assert "Instructor: " in data
+        registration.language = "ja"
+        assert (
+            "【セミナー】第5回『Dealing with complaints』"
+            in registration_ics(registration).decode()
+        )
+
+
+@pytest.mark.django_db
+def test_footer_contacts_use_english_punctuation(english_client):
+    html = english_client.get("/").content.decode()
+    footer = html[html.index("<footer") :]
+    assert "Consultation desk" in footer and "Expert Dispatch and Seminars" in footer
+    assert "／" not in footer and "〒" not in footer
+
+
+def test_python_labels_follow_the_language():
+    from django.utils import translation
+
+    from kosha_portal.japan.templatetags.japan import yen
+    from school.models import Cohort
+
+    cohort = Cohort(number=3, title="School")
+    assert yen(1500000) == "1,500,000円" and cohort.label == "第3期"
+    with translation.override("en"):
+        assert yen(1500000) == "¥1,500,000"
+        assert cohort.label == "Cohort 3" and str(cohort) == "Cohort 3 School"

@@ -2,6 +2,7 @@ import datetime
 
 from django import template
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from ..fiscal import fiscal_year_label
 from ..phone import normalize_phone
@@ -47,4 +48,4 @@ def postal(value):
 def yen(value):
     if value in (None, ""):
         return ""
-    return f"{int(value):,}円"
+    return _("%(amount)s円") % {"amount": f"{int(value):,}"}
