@@ -23,10 +23,15 @@ app.autodiscover_tasks(
 # task that runs twice neither loses nor doubles anything.
 app.conf.beat_schedule = {
     "outbox-flush": {"task": "kosha_portal.mail.tasks.outbox_flush", "schedule": 60.0},
+    "documents-render-pending": {
+        "task": "kosha_portal.documents.tasks.documents_render_pending",
+        "schedule": 300.0,
+    },
     "consultations-desk-digest": {
         "task": "consultations.tasks.desk_digest_send",
         "schedule": crontab(hour=8, minute=30),
     },
+    "dispatch-expire": {"task": "dispatch.tasks.dispatches_expire", "schedule": crontab(minute=10)},
     "dispatch-reminders": {
         "task": "dispatch.tasks.dispatch_reminders_send",
         "schedule": crontab(minute=15),

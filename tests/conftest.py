@@ -1,6 +1,7 @@
 """Shared fixtures. Tests run on real PostgreSQL and Redis (see kosha_portal/test_settings.py)."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,19 @@ def desk_client(client, desk_user):
 def mail_outbox(mailoutbox):
     """Messages delivered through the outbox (eager Celery + locmem backend in tests)."""
     return mailoutbox
+
+
+@pytest.fixture
+def delivered_access_link(mailoutbox):
+    """The personal-link path in the last message delivered to ``to``. The outbox row holds the
+    link sealed; only the delivered message carries a working token."""
+
+    def find(to: str) -> str:
+        for message in reversed(mailoutbox):
+            if to in message.to:
+                match = re.search(r"https?://[^/\s]+(/access/[A-Za-z0-9_-]{20,}/)", message.body)
+                if match:
+                    return match.group(1)
+        raise AssertionError(f"no personal link was delivered to {to}")
+
+    return find

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -35,7 +36,9 @@ def document_request(
     audit_record(actor=actor, action="document.request", obj=document)
     from .tasks import document_render
 
-    transaction.on_commit(lambda: document_render.delay(document.pk))
+    # robust: a broker outage must not fail the business change; documents_render_pending
+    # renders whatever was not handed to a worker.
+    transaction.on_commit(lambda: document_render.delay(document.pk), robust=True)
     return document
 
 
@@ -71,6 +74,19 @@ def document_render_now(*, document_id: int) -> GeneratedDocument | None:
         document.error = ""
         document.save()
         return document
+
+
+def documents_pending_ids(*, older_than_seconds: int = 120, limit: int = 50) -> list[int]:
+    """Documents still waiting to be rendered a while after they were requested (their task was
+    lost, e.g. while the broker was down)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        GeneratedDocument.objects.filter(
+            status=GeneratedDocument.Status.PENDING, created_at__lte=cutoff
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def documents_for(obj, *, kind: str | None = None):

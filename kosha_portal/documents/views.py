@@ -22,8 +22,8 @@ def document_response(document: GeneratedDocument, *, actor) -> FileResponse:
 
 
 def staff_document_download(request, uuid):
-    """Desk staff may download any generated document."""
-    if not request.user.is_staff:
+    """Staff whose role may view generated documents (desk staff, administrators) download any."""
+    if not (request.user.is_staff and request.user.has_perm("documents.view_generateddocument")):
         raise Http404
     document = get_object_or_404(GeneratedDocument, uuid=uuid)
     return document_response(document, actor=request.user)

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from kosha_portal.accounts.sealing import access_tokens_seal, access_tokens_unseal
+
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ def email_enqueue(
     if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     subject, text, html = render_email(template, context, language)
+    text, html = access_tokens_seal(text, html)
     email = OutboundEmail(
         to=to,
         reply_to=reply_to,
@@ -95,21 +98,24 @@ def email_enqueue(
 def _send_after_commit(email_id: int) -> None:
     from .tasks import outbound_email_send
 
-    transaction.on_commit(lambda: outbound_email_send.delay(email_id))
+    # robust: a broker outage must not turn a saved submission into an error page; the periodic
+    # outbox_flush delivers whatever was not handed to a worker.
+    transaction.on_commit(lambda: outbound_email_send.delay(email_id), robust=True)
 
 
 def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
+    body_text, body_html = access_tokens_unseal(email.body_text, email.body_html)
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=email.body_text,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
         headers={"Message-ID": email.message_id},
         connection=connection,
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     for item in email.attachments:
         message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])
     return message

@@ -12,7 +12,9 @@ from kosha_portal.mail.models import OutboundEmail
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_intake_to_reply_journey(page, browser, live_server, make_user, artifacts_dir):
+def test_intake_to_reply_journey(
+    page, browser, live_server, make_user, artifacts_dir, delivered_access_link
+):
     page.set_default_timeout(8000)
     page.goto(f"{live_server.url}/consultations/new/")
     expect(page.get_by_role("heading", name="特別相談窓口 ご相談フォーム")).to_be_visible()
@@ -50,9 +52,7 @@ def test_intake_to_reply_journey(page, browser, live_server, make_user, artifact
 
     email = OutboundEmail.objects.get(template="consultations/emails/received")
     assert email.to == "hanako@kamome.example.jp" and reference in email.subject
-    link = re.search(r"https?://\S+/access/\S+/", email.body_text).group(0)
-    link = re.sub(r"^https?://[^/]+", live_server.url, link)
-    page.goto(link)
+    page.goto(live_server.url + delivered_access_link("hanako@kamome.example.jp"))
     expect(page.locator("#status")).to_have_text("新規受付")
 
     make_user("desk-e2e", is_staff=True, role="desk_staff", password="desk-pass-12345")
