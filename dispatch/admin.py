@@ -21,6 +21,24 @@ from .models import (
     Visit,
 )
 from .pdf import completion_report_document, visit_report_document
+from .selectors import organisation_name_duplicates
+
+
+class DispatchDecideForm(DecideForm):
+    """The decision form, with the confirmation staff give when unmerged rows share the company's
+    normalised name (the field exists only then)."""
+
+    def __init__(self, *args, duplicates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if duplicates:
+            self.fields["duplicates_confirmed_distinct"] = forms.BooleanField(
+                label=_("同名の事業者とは別の事業者であることを確認済み"),
+                required=False,
+                help_text=_(
+                    "同名の事業者：%(names)s。同一の事業者であれば、先に事業者の管理画面で統合してください。"
+                )
+                % {"names": "、".join(str(other) for other in duplicates)},
+            )
 
 
 class EligibilityItemInline(admin.TabularInline):
@@ -140,7 +158,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["reference", "organisation__name", "contact_name", "decision_number"]
     list_select_related = ["program_year", "organisation", "expert"]
     inlines = [AttestationInline, VisitInline]
-    actions = ["check_attestations"]
+    actions = ["check_attestations", "expire_ended"]
     readonly_fields = [
         "reference",
         "program_year",
@@ -161,6 +179,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "expert",
         "planned_visits",
         "decided_by",
+        "duplicates_confirmed_distinct",
         "rejection_reason",
         "completion_summary",
         "completion_outcomes",
@@ -190,7 +209,10 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         rows = format_html_join(
             "",
             "<li>{} <strong>{}</strong>：{}</li>",
-            (("✔" if r.passed else "✘", r.label, r.explanation) for r in result.rules),
+            (
+                ("✔" if r.passed else "✘" if r.blocking else "⚠", r.label, r.explanation)
+                for r in result.rules
+            ),
         )
         warnings = format_html_join(
             "", '<li class="errornote">{}</li>', ((w,) for w in result.warnings)
@@ -223,6 +245,22 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
             services.attestations_check(dispatch=dispatch, actor=request.user)
         messages.success(request, _("確認済みにしました。"))
 
+    @admin.action(description=_("派遣期間が終了した派遣を期間満了にする"))
+    def expire_ended(self, request, queryset):
+        expired = 0
+        for dispatch in queryset.order_by("pk"):
+            try:
+                services.dispatch_expire(dispatch=dispatch, actor=request.user)
+            except DomainError as exc:
+                messages.warning(
+                    request,
+                    _("%(ref)s：%(message)s") % {"ref": dispatch.reference, "message": exc.message},
+                )
+            else:
+                expired += 1
+        if expired:
+            messages.success(request, _("%(count)d件を期間満了にしました。") % {"count": expired})
+
     def get_urls(self):
         return [
             path(
@@ -241,7 +279,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         dispatch = get_object_or_404(Dispatch, pk=pk)
         if not self.has_change_permission(request, dispatch):
             return redirect("admin:index")
-        form = form_class(request.POST or None)
+        form = form_class(request.POST or None, dispatch=dispatch)
         if request.method == "POST" and form.is_valid():
             try:
                 run(dispatch, form.cleaned_data)
@@ -264,7 +302,9 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return self._decision_view(
             request,
             pk,
-            DecideForm,
+            lambda data, dispatch: DispatchDecideForm(
+                data, duplicates=list(organisation_name_duplicates(dispatch.organisation))
+            ),
             _("派遣決定"),
             lambda d, data: services.dispatch_decide(dispatch=d, actor=request.user, **data),
         )
@@ -273,7 +313,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return self._decision_view(
             request,
             pk,
-            RejectForm,
+            lambda data, dispatch: RejectForm(data),
             _("不採択"),
             lambda d, data: services.dispatch_reject(dispatch=d, actor=request.user, **data),
         )

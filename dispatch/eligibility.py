@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from kosha_portal.japan.wareki import format_wareki
 
 from .models import Dispatch, EligibilityItem, ProgramYear
-from .selectors import visits_used, visits_used_earlier_years
+from .selectors import (
+    live_dispatches,
+    organisation_name_duplicates,
+    visits_used,
+    visits_used_earlier_years,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,9 @@ class RuleResult:
     label: str
     passed: bool
     explanation: str
+    # A non-blocking rule never refuses an application; when it does not pass, staff see it as a
+    # warning to resolve before the decision.
+    blocking: bool = True
 
 
 @dataclass
@@ -31,11 +39,16 @@ class EligibilityResult:
 
     @property
     def eligible(self) -> bool:
-        return all(rule.passed for rule in self.rules)
+        return all(rule.passed for rule in self.rules if rule.blocking)
 
     @property
     def failed(self) -> list[RuleResult]:
-        return [rule for rule in self.rules if not rule.passed]
+        return [rule for rule in self.rules if rule.blocking and not rule.passed]
+
+    @property
+    def notices(self) -> list[RuleResult]:
+        """Non-blocking rules that did not pass: for staff, never shown to the applicant."""
+        return [rule for rule in self.rules if not rule.blocking and not rule.passed]
 
     def rule(self, code: str) -> RuleResult:
         return next(rule for rule in self.rules if rule.code == code)
@@ -46,7 +59,13 @@ class EligibilityResult:
             "warnings": self.warnings,
             "visits_remaining": self.visits_remaining,
             "rules": [
-                {"code": r.code, "label": r.label, "passed": r.passed, "explanation": r.explanation}
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "passed": r.passed,
+                    "blocking": r.blocking,
+                    "explanation": r.explanation,
+                }
                 for r in self.rules
             ],
         }
@@ -145,7 +164,7 @@ def dispatch_eligibility(
         )
     )
 
-    others = Dispatch.objects.filter(organisation=organisation, status__in=Dispatch.OPEN_STATUSES)
+    others = live_dispatches(organisation=organisation, at=at)
     if exclude_dispatch is not None:
         others = others.exclude(pk=exclude_dispatch.pk)
     other = others.order_by("applied_at").first()
@@ -177,6 +196,32 @@ def dispatch_eligibility(
                 % {"items": _("、").join(item.label[:40] for item in missing)},
             )
         )
+
+    duplicates = list(organisation_name_duplicates(organisation))
+    confirmed = exclude_dispatch is not None and exclude_dispatch.duplicates_confirmed_distinct
+    if not duplicates:
+        explanation = _("同じ名称で登録された別の事業者はありません。")
+    elif confirmed:
+        explanation = _(
+            "同じ名称の事業者（%(names)s）とは別の事業者であることを職員が確認済みです。"
+        )
+    else:
+        explanation = _(
+            "同じ名称の事業者（%(names)s）が統合されずに登録されています。同一の事業者であれば管理画面で統合し、別の事業者であれば派遣決定の際にその旨を確認してください。"
+        )
+    names = _("、").join(
+        _("%(name)s（事業者ID %(pk)d）") % {"name": other.name, "pk": other.pk}
+        for other in duplicates
+    )
+    rules.append(
+        RuleResult(
+            "duplicates",
+            _("同じ事業者の重複登録がないこと"),
+            not duplicates or confirmed,
+            explanation % {"names": names} if duplicates else explanation,
+            blocking=False,
+        )
+    )
 
     warnings = []
     if program_year.cap_scope == ProgramYear.CapScope.FISCAL_YEAR:

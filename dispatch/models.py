@@ -237,6 +237,13 @@ class Dispatch(models.Model):
         related_name="+",
     )
     rejection_reason = models.TextField(_("不採択の理由"), blank=True)
+    duplicates_confirmed_distinct = models.BooleanField(
+        _("同名の事業者とは別の事業者であることを確認済み"),
+        default=False,
+        help_text=_(
+            "名寄せキーが同じ事業者が統合されずに残っている場合、派遣決定の際に職員が確認します。"
+        ),
+    )
 
     completion_summary = models.TextField(_("支援の総括"), blank=True)
     completion_outcomes = models.TextField(_("成果・今後の課題"), blank=True)

@@ -6,6 +6,9 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
+from companies.models import Organisation
+from kosha_portal.japan.deadlines import jst_date
+
 from .models import Dispatch, Expert, ProgramYear, Visit
 
 
@@ -15,10 +18,53 @@ def program_year_for_application(at: datetime.datetime | None = None) -> Program
     return ProgramYear.objects.filter(application_opens_at__lte=at).order_by("-fiscal_year").first()
 
 
+def organisation_group(organisation_id: int):
+    """The registry rows that are one company for the cap and the one-open-dispatch rule: the row
+    itself and every row with its 法人番号. Rows that merely share the normalised name are only
+    possible duplicates (see ``organisation_name_duplicates``): staff merge or confirm them."""
+    numbers = (
+        Organisation.objects.filter(pk=organisation_id)
+        .exclude(corporate_number="")
+        .values("corporate_number")
+    )
+    return Organisation.objects.filter(Q(pk=organisation_id) | Q(corporate_number__in=numbers))
+
+
+def organisation_name_duplicates(organisation):
+    """Unmerged rows outside the group with the same normalised name (名寄せキー); two rows with
+    different 法人番号 are different companies and never listed."""
+    if not organisation.name_key:
+        return Organisation.objects.none()
+    duplicates = Organisation.objects.filter(name_key=organisation.name_key).exclude(
+        pk__in=organisation_group(organisation.pk).values("pk")
+    )
+    if organisation.corporate_number:
+        duplicates = duplicates.filter(corporate_number="")
+    return duplicates.order_by("pk")
+
+
+def live_dispatches(*, organisation, at: datetime.datetime):
+    """The company's dispatches still in course at ``at``: applied or decided, in a program year
+    whose dispatch period has not ended (an ended one no longer blocks a new application)."""
+    return Dispatch.objects.filter(
+        organisation__in=organisation_group(organisation.pk),
+        status__in=Dispatch.OPEN_STATUSES,
+        program_year__dispatch_period_ends_on__gte=jst_date(at),
+    )
+
+
+def dispatches_due_to_expire(*, today: datetime.date):
+    """Decided dispatches whose dispatch period ended (after its last day, JST) without a 完了報告."""
+    return Dispatch.objects.filter(
+        status=Dispatch.Status.DECIDED, program_year__dispatch_period_ends_on__lt=today
+    ).order_by("pk")
+
+
 def visits_in_cap_scope(*, organisation, program_year: ProgramYear):
-    """Every counted visit of the company that uses the program year's cap."""
+    """Every counted visit of the company (its whole group) that uses the program year's cap."""
     visits = Visit.objects.filter(
-        dispatch__organisation=organisation, status__in=Visit.COUNTED_STATUSES
+        dispatch__organisation__in=organisation_group(organisation.pk),
+        status__in=Visit.COUNTED_STATUSES,
     )
     if program_year.cap_scope == ProgramYear.CapScope.FISCAL_YEAR:
         visits = visits.filter(dispatch__program_year=program_year)
@@ -31,7 +77,7 @@ def visits_used(*, organisation, program_year: ProgramYear) -> int:
 
 def visits_used_earlier_years(*, organisation, program_year: ProgramYear) -> int:
     return Visit.objects.filter(
-        dispatch__organisation=organisation,
+        dispatch__organisation__in=organisation_group(organisation.pk),
         status__in=Visit.COUNTED_STATUSES,
         dispatch__program_year__fiscal_year__lt=program_year.fiscal_year,
     ).count()

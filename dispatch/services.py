@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,14 @@ from kosha_portal.mail.services import current_language, email_enqueue
 
 from .eligibility import EligibilityResult, dispatch_eligibility
 from .models import Attestation, Dispatch, EligibilityItem, Expert, Mode, ProgramYear, Survey, Visit
-from .selectors import program_year_for_application, visits_in_cap_scope
+from .selectors import (
+    dispatches_due_to_expire,
+    live_dispatches,
+    organisation_group,
+    organisation_name_duplicates,
+    program_year_for_application,
+    visits_in_cap_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +74,16 @@ def _transition(obj, target, stamp_field: str) -> str:
     return current
 
 
+def _lock_organisation_group(organisation_id: int) -> list[Organisation]:
+    """Lock every registry row counted as one company with ``organisation_id`` (the cap and the
+    one-open-dispatch rule span them all). Always in pk order, so two writers whose groups overlap
+    queue up instead of deadlocking."""
+    return list(organisation_group(organisation_id).select_for_update().order_by("pk"))
+
+
 def _lock_dispatch(dispatch: Dispatch) -> Dispatch:
-    # Organisation first, then the dispatch: every visit-writing path takes them in this order.
-    Organisation.objects.select_for_update().get(pk=dispatch.organisation_id)
+    # Organisations first, then the dispatch: every visit-writing path takes them in this order.
+    _lock_organisation_group(dispatch.organisation_id)
     return (
         Dispatch.objects.select_for_update(of=("self",))
         .select_related("organisation", "program_year", "expert", "consultation")
@@ -147,7 +162,8 @@ def dispatch_apply(
             _("現在、専門家派遣の申込を受け付けている年度はありません。"), code="no_program_year"
         )
     with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().get(pk=consultation.organisation_id)
+        group = _lock_organisation_group(consultation.organisation_id)
+        organisation = next(row for row in group if row.pk == consultation.organisation_id)
         program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
         result = dispatch_eligibility(
             organisation=organisation,
@@ -225,8 +241,12 @@ def dispatch_decide(
     expert: Expert,
     planned_visits: int,
     actor,
+    duplicates_confirmed_distinct: bool = False,
 ) -> Dispatch:
-    """派遣決定: assign an expert and the planned visits, and notify company and expert."""
+    """派遣決定: assign an expert and the planned visits, and notify company and expert.
+
+    ``duplicates_confirmed_distinct``: staff confirm that unmerged rows with the same normalised
+    name are other companies; without it such rows refuse the decision (they could hide visits)."""
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
         expert = Expert.objects.get(pk=expert.pk)
@@ -253,6 +273,29 @@ def dispatch_decide(
                 code="decision_date",
                 field="decision_date",
             )
+        duplicates = list(organisation_name_duplicates(dispatch.organisation))
+        confirmed = duplicates_confirmed_distinct or dispatch.duplicates_confirmed_distinct
+        if duplicates and not confirmed:
+            raise DomainError(
+                _(
+                    "同じ名称の事業者（%(names)s）が統合されずに登録されています。同一の事業者であれば管理画面で事業者を統合し、別の事業者であれば「別の事業者であることを確認済み」にチェックしてから派遣決定してください。"
+                )
+                % {"names": _("、").join(other.name for other in duplicates)},
+                code="possible_duplicates",
+                field="duplicates_confirmed_distinct",
+            )
+        other = (
+            live_dispatches(organisation=dispatch.organisation, at=_now())
+            .exclude(pk=dispatch.pk)
+            .filter(status=Dispatch.Status.DECIDED)
+            .first()
+        )
+        if other is not None:
+            raise DomainError(
+                _("申込番号%(ref)sの派遣が進行中のため、派遣決定できません。")
+                % {"ref": other.reference},
+                code="other_dispatch_open",
+            )
         used = visits_in_cap_scope(
             organisation=dispatch.organisation, program_year=program_year
         ).count()
@@ -274,6 +317,7 @@ def dispatch_decide(
         dispatch.expert = expert
         dispatch.planned_visits = planned_visits
         dispatch.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+        dispatch.duplicates_confirmed_distinct = bool(duplicates) and confirmed
         dispatch.save()
         audit_record(
             actor=actor,
@@ -283,6 +327,9 @@ def dispatch_decide(
                 "expert": expert.pk,
                 "planned_visits": planned_visits,
                 "decision_number": dispatch.decision_number,
+                "confirmed_distinct_from": [other.pk for other in duplicates]
+                if dispatch.duplicates_confirmed_distinct
+                else [],
             },
         )
         _notify_company(dispatch, "decided_company")
@@ -318,11 +365,13 @@ def dispatch_withdraw(*, dispatch: Dispatch, actor) -> Dispatch:
     return dispatch
 
 
-def dispatch_expire(*, dispatch: Dispatch, actor) -> Dispatch:
-    """Close a decided dispatch whose period ended before its completion report."""
+def dispatch_expire(*, dispatch: Dispatch, actor, today: datetime.date | None = None) -> Dispatch:
+    """Close a decided dispatch whose period ended before its completion report; its visits still
+    scheduled (never reported) are cancelled, so they no longer count towards the cap."""
+    today = today or _today()
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
-        if _today() <= dispatch.program_year.dispatch_period_ends_on:
+        if today <= dispatch.program_year.dispatch_period_ends_on:
             raise DomainError(_("派遣期間がまだ終了していません。"), code="not_ended")
         _transition(dispatch, Dispatch.Status.EXPIRED, "expired_at")
         dispatch.save()
@@ -331,6 +380,21 @@ def dispatch_expire(*, dispatch: Dispatch, actor) -> Dispatch:
         )
         audit_record(actor=actor, action="dispatch.expire", obj=dispatch)
     return dispatch
+
+
+def dispatches_expire_due(*, today: datetime.date | None = None, actor=None) -> int:
+    """Expire every decided dispatch whose period ended without a 完了報告 (safe to run twice)."""
+    today = today or _today()
+    expired = 0
+    for dispatch in dispatches_due_to_expire(today=today):
+        try:
+            dispatch_expire(dispatch=dispatch, actor=actor, today=today)
+        except DomainError as exc:
+            # Completed or withdrawn since it was listed: nothing left to expire.
+            logger.info("dispatch %s not expired: %s", dispatch.reference, exc.code)
+        else:
+            expired += 1
+    return expired
 
 
 # --- visits --------------------------------------------------------------------------------------
@@ -649,16 +713,19 @@ def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
                 )
             )
 
-        ending = Dispatch.objects.filter(
-            status=Dispatch.Status.DECIDED,
-            program_year__dispatch_period_ends_on__gte=today,
-            program_year__dispatch_period_ends_on__lte=today
-            + datetime.timedelta(days=PERIOD_ENDING_DAYS),
-        ).select_related("organisation", "program_year", "expert")
+        ending = (
+            Dispatch.objects.filter(
+                status=Dispatch.Status.DECIDED,
+                program_year__dispatch_period_ends_on__gte=today,
+                program_year__dispatch_period_ends_on__lte=today
+                + datetime.timedelta(days=PERIOD_ENDING_DAYS),
+            )
+            .annotate(used=Count("visits", filter=Q(visits__status__in=Visit.COUNTED_STATUSES)))
+            .filter(used__lt=F("planned_visits"))
+            .select_related("organisation", "program_year", "expert")
+        )
         for dispatch in ending:
-            used = dispatch.visits.filter(status__in=Visit.COUNTED_STATUSES).count()
-            if used >= (dispatch.planned_visits or 0):
-                continue
+            used = dispatch.used
             written += bool(
                 _notify_company(
                     dispatch,

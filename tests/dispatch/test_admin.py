@@ -61,3 +61,52 @@ def test_my_page_lists_the_dispatch(client, year2026):
     client.get(f"/access/{token}/")
     html = client.get("/my/").content.decode()
     assert dispatch.reference in html and "専門家派遣" in html
+
+
+def test_admin_action_expires_ended_dispatches_and_reports_the_others(desk_client, year2023):
+    import datetime
+
+    ended = f.decided_dispatch(year2023, planned=1, decision_date=datetime.date(2023, 11, 1))
+    applied = f.applied_dispatch(year2023)
+    response = desk_client.post(
+        "/admin/dispatch/dispatch/",
+        {"action": "expire_ended", "_selected_action": [ended.pk, applied.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "1件を期間満了にしました。" in html
+    assert applied.reference in html and "「期間満了」にできません" in html
+    ended.refresh_from_db()
+    applied.refresh_from_db()
+    assert ended.status == Dispatch.Status.EXPIRED and applied.status == Dispatch.Status.APPLIED
+
+
+def test_admin_decision_asks_to_confirm_same_name_rows(desk_client, year2026):
+    OrganisationFactory(name="株式会社山田商店")
+    dispatch = f.applied_dispatch(year2026, organisation=OrganisationFactory(name="山田商店"))
+    change = desk_client.get(f"/admin/dispatch/dispatch/{dispatch.pk}/change/").content.decode()
+    assert "⚠ <strong>同じ事業者の重複登録がないこと</strong>" in change
+    url = f"/admin/dispatch/dispatch/{dispatch.pk}/decide/"
+    page = desk_client.get(url).content.decode()
+    assert 'name="duplicates_confirmed_distinct"' in page
+    data = {
+        "decision_date": "2026-11-02",
+        "decision_number": "8産労総第8号",
+        "planned_visits": 2,
+        "expert": f.expert().pk,
+    }
+    refused = desk_client.post(url, data)
+    assert refused.status_code == 200
+    assert "管理画面で事業者を統合し" in refused.content.decode()
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.APPLIED
+    done = desk_client.post(url, {**data, "duplicates_confirmed_distinct": "on"})
+    assert done.status_code == 302
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.DECIDED and dispatch.duplicates_confirmed_distinct
+
+
+def test_admin_decision_without_same_name_rows_has_no_confirmation(desk_client, year2026):
+    dispatch = f.applied_dispatch(year2026)
+    page = desk_client.get(f"/admin/dispatch/dispatch/{dispatch.pk}/decide/").content.decode()
+    assert "duplicates_confirmed_distinct" not in page

@@ -196,3 +196,77 @@ def test_lifetime_scope_counts_earlier_years_and_fiscal_scope_warns(year2026):
     next_year.cap_scope = "lifetime"
     next_year.save()
     assert _judge(organisation, next_year, at=at).visits_remaining == 2
+
+
+def test_last_years_unfinished_dispatch_does_not_block_this_year(year2023, year2026):
+    organisation = OrganisationFactory()
+    last_year = f.decided_dispatch(
+        year2023, organisation=organisation, planned=2, decision_date=datetime.date(2023, 11, 1)
+    )
+    # Still 派遣決定 (the expiry job has not run yet), but its dispatch period has ended.
+    assert last_year.status == "decided"
+    at = f.jst(2026, 11, 20, 10, 0)
+    result = _judge(organisation, year2026, at=at)
+    assert result.rule("no_open_dispatch").passed, result.rule("no_open_dispatch").explanation
+    assert result.eligible
+    this_year = f.applied_dispatch(year2026, organisation=organisation)
+    assert this_year.status == "applied"
+    # During last year's period the same dispatch did block.
+    during = _judge(organisation, year2023, at=f.jst(2024, 1, 15, 10, 0))
+    assert last_year.reference in during.rule("no_open_dispatch").explanation
+
+
+def test_same_name_rows_show_staff_a_non_blocking_duplicates_rule(year2026):
+    first = OrganisationFactory(name="株式会社山田商店")
+    f.decided_dispatch(year2026, organisation=first, planned=2)
+    second = OrganisationFactory(name="山田商店　株式会社")  # no 法人番号: a fresh row
+    other_company = OrganisationFactory(name="株式会社山田商店", corporate_number="1234567890123")
+    at = f.jst(2026, 11, 20, 10, 0)
+
+    result = _judge(second, year2026, at=at)
+    rule = result.rule("duplicates")
+    assert not rule.passed and not rule.blocking
+    assert f"株式会社山田商店（事業者ID {first.pk}）" in rule.explanation
+    assert f"事業者ID {other_company.pk}" in rule.explanation  # the numberless row may be it
+    assert "管理画面で統合" in rule.explanation
+    assert result.eligible and rule not in result.failed and result.notices == [rule]
+
+    # Two rows with different 法人番号 are different companies: not listed.
+    numbered = OrganisationFactory(name="山田商店", corporate_number="9876543210987")
+    rule = _judge(numbered, year2026, at=at).rule("duplicates")
+    assert f"事業者ID {other_company.pk}" not in rule.explanation
+    assert f"事業者ID {first.pk}" in rule.explanation
+
+    alone = _judge(OrganisationFactory(name="株式会社鈴木製作所"), year2026, at=at)
+    assert alone.rule("duplicates").passed and not alone.notices
+
+
+def test_visits_and_open_dispatches_count_across_rows_with_one_corporate_number(year2026):
+    """Rows sharing a 法人番号 are one company. The registry's unique constraint normally makes
+    this impossible; drop it inside the test transaction to prove the counting spans the group."""
+    from django.db import connection
+
+    constraint = next(
+        c
+        for c in Organisation._meta.constraints
+        if c.name == "organisation_corporate_number_unique"
+    )
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(Organisation, constraint)
+    first = OrganisationFactory(name="株式会社甲", corporate_number="1234567890123")
+    dispatch = f.decided_dispatch(year2026, organisation=first, planned=3)
+    for day in (10, 11, 12):
+        visit = services.visit_schedule(
+            dispatch=dispatch,
+            date=datetime.date(2026, 11, day),
+            start_time=None,
+            mode="online",
+            actor="test",
+        )
+        services.visit_no_show(visit=visit, actor="test")
+    second = OrganisationFactory(name="株式会社乙", corporate_number="1234567890123")
+    at = f.jst(2026, 11, 20, 10, 0)
+    result = _judge(second, year2026, at=at)
+    assert result.visits_remaining == 1
+    assert dispatch.reference in result.rule("no_open_dispatch").explanation
+    assert not result.eligible

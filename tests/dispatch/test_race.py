@@ -1,11 +1,12 @@
 """The visit cap under concurrent requests, on real PostgreSQL.
 
-visit_schedule locks the company's Organisation row (then the Dispatch row) before counting the
-visits that use the cap, so concurrent writers for one company queue up and each counts what the
-previous one committed. There is deliberately no unique constraint that could stand in for the
-lock: the cap spans every dispatch of the company in the program year (or its lifetime), which no
-single-table constraint expresses. The control run turns the lock off with the service's test-only
-switch and shows the same threads then exceed the cap, so the main test can fail."""
+visit_schedule locks every Organisation row of the company (the row and any row with its
+法人番号, in pk order) and then the Dispatch row before counting the visits that use the cap, so
+concurrent writers for one company queue up and each counts what the previous one committed.
+There is deliberately no unique constraint that could stand in for the lock: the cap spans every
+dispatch of the company in the program year (or its lifetime), which no single-table constraint
+expresses. The control run turns the lock off with the service's test-only switch and shows the
+same threads then exceed the cap, so the main test can fail."""
 
 import datetime
 import threading

@@ -251,3 +251,54 @@ def test_report_confirm_dispute_and_completion_flow(year2026):
     )
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.CLOSED and dispatch.survey.satisfaction == 5
+
+
+def test_decision_waits_until_same_name_rows_are_confirmed_distinct(year2026):
+    first = OrganisationFactory(name="株式会社山田商店")
+    f.applied_dispatch(year2026, organisation=first)
+    second = OrganisationFactory(name="山田商店")
+    dispatch = f.applied_dispatch(year2026, organisation=second)
+    with pytest.raises(DomainError) as caught:
+        _decide(dispatch, f.expert())
+    assert caught.value.code == "possible_duplicates"
+    assert caught.value.field == "duplicates_confirmed_distinct"
+    assert "株式会社山田商店" in caught.value.message and "統合" in caught.value.message
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.APPLIED
+    dispatch = _decide(dispatch, f.expert(), duplicates_confirmed_distinct=True)
+    assert dispatch.status == Dispatch.Status.DECIDED and dispatch.duplicates_confirmed_distinct
+    event = AuditEvent.objects.get(action="dispatch.decide")
+    assert event.changes["confirmed_distinct_from"] == [first.pk]
+    rule = services.dispatch_eligibility_now(dispatch).rule("duplicates")
+    assert rule.passed and "職員が確認済み" in rule.explanation
+
+
+def test_merged_rows_share_one_cap_and_one_open_dispatch(year2026):
+    from companies.services import organisation_merge
+
+    first = OrganisationFactory(name="株式会社山田商店")
+    earlier = f.decided_dispatch(year2026, organisation=first, planned=3)
+    for day in (10, 11, 12):
+        visit = services.visit_schedule(
+            dispatch=earlier,
+            date=datetime.date(2026, 11, day),
+            start_time=None,
+            mode="online",
+            actor="e",
+        )
+        services.visit_no_show(visit=visit, actor="e")
+    # A second consultation without 法人番号 made a fresh row that looks unused.
+    second = OrganisationFactory(name="山田商店")
+    dispatch = f.applied_dispatch(year2026, organisation=second)
+    assert dispatch.eligibility_snapshot["visits_remaining"] == 4
+    organisation_merge(keep=first, remove=second, actor="staff")
+    dispatch.refresh_from_db()
+    with pytest.raises(DomainError) as caught:
+        _decide(dispatch, f.expert(), planned_visits=1)
+    assert caught.value.code == "other_dispatch_open"
+    assert earlier.reference in caught.value.message
+    services.dispatch_withdraw(dispatch=earlier, actor="company")
+    with pytest.raises(DomainError) as caught:
+        _decide(dispatch, f.expert(), planned_visits=4)
+    assert caught.value.code == "planned_visits" and "残り回数（1回）" in caught.value.message
+    assert _decide(dispatch, f.expert(), planned_visits=1).status == Dispatch.Status.DECIDED
