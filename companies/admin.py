@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -128,8 +128,9 @@ class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ]
 
     def merge_view(self, request, pk):
-        keep = Organisation.objects.get(pk=pk)
-        if not self.has_change_permission(request, keep):
+        keep = get_object_or_404(Organisation, pk=pk)
+        # The merge deletes the other row, so it needs the delete permission as well.
+        if not (self.has_change_permission(request, keep) and self.has_delete_permission(request)):
             return redirect("admin:index")
         form = MergeForm(request.POST or None, initial={"remove": request.GET.get("remove")})
         form.fields["remove"].queryset = Organisation.objects.exclude(pk=pk)

@@ -104,13 +104,37 @@ def organisation_merge(*, keep: Organisation, remove: Organisation, actor) -> Or
             )
         moved = {}
         for relation in Organisation._meta.related_objects:
-            if relation.many_to_many:
-                continue
             model = relation.related_model
             field = relation.field.name
-            count = model._base_manager.filter(**{field: remove}).update(**{field: keep})
+            try:
+                # A savepoint per relation: a unique constraint that both rows would break
+                # (one school application per company and cohort, ...) is refused by name.
+                with transaction.atomic():
+                    if relation.many_to_many:
+                        # Deleting ``remove`` would drop these rows (an expert's conflicts).
+                        related = list(getattr(remove, relation.get_accessor_name()).all())
+                        getattr(keep, relation.get_accessor_name()).add(*related)
+                        count = len(related)
+                    else:
+                        count = model._base_manager.filter(**{field: remove}).update(
+                            **{field: keep}
+                        )
+            except IntegrityError as error:
+                raise DomainError(
+                    _(
+                        "両方の事業者に同じ「%(records)s」の記録があり、統合すると重複します。"
+                        "先にどちらかの記録を整理してから統合してください。"
+                    )
+                    % {"records": model._meta.verbose_name},
+                    code="conflict",
+                ) from error
             if count:
                 moved[f"{model._meta.label}.{field}"] = count
+        for m2m in Organisation._meta.many_to_many:
+            related = list(getattr(remove, m2m.name).all())
+            getattr(keep, m2m.name).add(*related)
+            if related:
+                moved[f"{Organisation._meta.label}.{m2m.name}"] = len(related)
         filled = []
         for name in ORGANISATION_FIELDS:
             if getattr(keep, name) in ("", None) and getattr(remove, name) not in ("", None):

@@ -1,5 +1,7 @@
 """The desk's triage queue and case page. Every change goes through consultations.services."""
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -94,7 +96,8 @@ class OfficerFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "none":
             return queryset.filter(assigned_to__isnull=True)
-        if self.value() and self.value().isdigit():
+        # str.isdigit() accepts "²" and other digits int() refuses; only ASCII digits are an id.
+        if self.value() and re.fullmatch(r"[0-9]+", self.value()):
             return queryset.filter(assigned_to_id=int(self.value()))
         return queryset
 

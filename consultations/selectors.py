@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from companies.models import Organisation
-from kosha_portal.accounts.services import portal_can_access, portal_organisation_ids
+from kosha_portal.accounts.services import portal_can_access, portal_target_ids
 from kosha_portal.japan.deadlines import jst_date
 
 from .models import Consultation, ConsultationAttachment, ConsultationMessage
@@ -50,9 +50,7 @@ def consultation_get_for_company(request, reference: str) -> Consultation:
     consultation = (
         Consultation.objects.select_related("organisation").filter(reference=reference).first()
     )
-    if consultation is None or not portal_can_access(
-        request, consultation, organisation_id=consultation.organisation_id
-    ):
+    if consultation is None or not portal_can_access(request, consultation):
         raise Http404
     return consultation
 
@@ -84,17 +82,17 @@ def attachment_get_for(request, reference: str, pk: int) -> ConsultationAttachme
     if getattr(user, "is_staff", False) and user.has_perm("consultations.view_consultation"):
         return attachment
     consultation = attachment.consultation
-    if not portal_can_access(request, consultation, organisation_id=consultation.organisation_id):
+    if not portal_can_access(request, consultation):
         raise Http404
     return attachment
 
 
 def consultations_for_portal(request):
-    """Consultations of the organisations the visitor's links cover (for the /my/ page)."""
-    ids = portal_organisation_ids(request)
+    """The consultations the visitor's links target (for the /my/ page)."""
+    ids = portal_target_ids(request, Consultation)
     if not ids:
         return Consultation.objects.none()
-    return Consultation.objects.filter(organisation_id__in=ids).order_by("-received_at")
+    return Consultation.objects.filter(pk__in=ids).order_by("-received_at")
 
 
 def consultation_duplicates(consultation: Consultation):

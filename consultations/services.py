@@ -2,9 +2,7 @@
 determination, exports and the desk digest."""
 
 import contextlib
-import csv
 import datetime
-import io
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +15,7 @@ from companies.services import organisation_find_or_create
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.audit.services import audit_record, company_actor
 from kosha_portal.errors import DomainError
+from kosha_portal.exports import csv_bytes
 from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_of
@@ -511,23 +510,26 @@ def _labels(codes, choices_name: str) -> list[str]:
 
 
 def consultations_export_csv(*, queryset, actor, filters: str = "") -> bytes:
-    """The list as CSV that Excel opens correctly (UTF-8 with BOM); every export is logged."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(label) for label, _getter in EXPORT_COLUMNS])
+    """The list as CSV that Excel opens correctly (UTF-8 with BOM, text never run as a formula);
+    every export is logged."""
     count = 0
-    for consultation in queryset.select_related("organisation", "assigned_to").iterator(
-        chunk_size=2000
-    ):
-        writer.writerow([getter(consultation) for _label, getter in EXPORT_COLUMNS])
-        count += 1
+
+    def rows():
+        nonlocal count
+        for consultation in queryset.select_related("organisation", "assigned_to").iterator(
+            chunk_size=2000
+        ):
+            count += 1
+            yield [getter(consultation) for _label, getter in EXPORT_COLUMNS]
+
+    content = csv_bytes([label for label, _getter in EXPORT_COLUMNS], rows())
     audit_record(
         actor=actor,
         action="consultation.export",
         obj=None,
         changes={"rows": count, "filters": filters[:500]},
     )
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return content
 
 
 def desk_digest_recipients() -> list[str]:

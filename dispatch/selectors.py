@@ -134,13 +134,12 @@ def expert_visit_get(*, expert: Expert | None, reference: str, number: int) -> V
 
 
 def company_dispatch_get(*, request, reference: str) -> Dispatch:
-    """The dispatch if the visitor's personal link covers its organisation; 404 otherwise."""
+    """The dispatch if a personal link of the visitor targets it or the consultation it came
+    from; 404 alike for missing and forbidden."""
     from kosha_portal.accounts.services import portal_can_access
 
     dispatch = _with_visits(Dispatch.objects.filter(reference=reference)).first()
-    if dispatch is None or not portal_can_access(
-        request, dispatch, organisation_id=dispatch.organisation_id
-    ):
+    if dispatch is None or not portal_can_access(request, dispatch, via=(dispatch.consultation,)):
         raise Http404
     return dispatch
 

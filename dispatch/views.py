@@ -48,9 +48,7 @@ def application_new(request, reference):
     consultation = (
         Consultation.objects.select_related("organisation").filter(reference=reference).first()
     )
-    if consultation is None or not portal_can_access(
-        request, consultation, organisation_id=consultation.organisation_id
-    ):
+    if consultation is None or not portal_can_access(request, consultation):
         raise Http404
     program_year = program_year_for_application()
     items = list(EligibilityItem.objects.filter(program_year=program_year)) if program_year else []

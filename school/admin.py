@@ -181,6 +181,12 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ]
     actions = ["accept", "waitlist", "decline"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an application to another cohort or company would skip the capacity and
+        # duplicate checks its services make; that is a new application instead.
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "cohort", "organisation"]
+
     @admin.display(description=_("現在のお悩み"))
     def concern_list(self, obj):
         return "、".join(obj.concern_labels) or "-"

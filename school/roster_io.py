@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kosha_portal.errors import DomainError
+from kosha_portal.exports import csv_bytes, xlsx_append
 from kosha_portal.japan.normalize import (
     company_name_key,
     is_katakana,
@@ -53,10 +54,8 @@ def roster_table(cohort: Cohort, *, with_names: bool) -> list[list]:
 
 
 def roster_csv(cohort: Cohort, *, with_names: bool = True) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(roster_table(cohort, with_names=with_names))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    header, *rows = roster_table(cohort, with_names=with_names)
+    return csv_bytes(header, rows)
 
 
 def roster_xlsx(cohort: Cohort, *, with_names: bool = True) -> bytes:
@@ -67,7 +66,7 @@ def roster_xlsx(cohort: Cohort, *, with_names: bool = True) -> bytes:
     sheet = workbook.active
     sheet.title = cohort.label[:31]
     for line in roster_table(cohort, with_names=with_names):
-        sheet.append(line)
+        xlsx_append(sheet, line)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = [6, 30, 40, 40, 10] if with_names else [6, 40, 40, 10]
@@ -82,9 +81,7 @@ def roster_xlsx(cohort: Cohort, *, with_names: bool = True) -> bytes:
 
 
 def import_template_csv() -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([str(v) for v in IMPORT_COLUMNS.values()])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(IMPORT_COLUMNS.values(), [])
 
 
 # --- import: reading ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kosha_portal.accounts.services import portal_can_access, portal_emails
+from kosha_portal.accounts.services import portal_can_access, portal_target_ids
 
 from .models import Application, Attendance, Cohort, Participant
 
@@ -161,23 +161,18 @@ def application_get_for_portal(request, pk: int) -> Application:
         .filter(pk=pk)
         .first()
     )
-    if application is None or not portal_can_access(
-        request, application, organisation_id=application.organisation_id
-    ):
+    if application is None or not portal_can_access(request, application):
         raise Http404
     return application
 
 
 def applications_for_portal(request):
-    from kosha_portal.accounts.services import portal_organisation_ids
-
-    organisation_ids = portal_organisation_ids(request)
-    emails = portal_emails(request)
-    candidates = (
+    """The applications the visitor's links target (for the /my/ page)."""
+    ids = portal_target_ids(request, Application)
+    if not ids:
+        return []
+    return list(
         Application.objects.select_related("cohort", "organisation")
-        .filter(Q(organisation_id__in=organisation_ids) | Q(contact_email__in=emails))
+        .filter(pk__in=ids)
         .order_by("-submitted_at")
     )
-    return [
-        a for a in candidates if portal_can_access(request, a, organisation_id=a.organisation_id)
-    ]

@@ -436,13 +436,18 @@ def certificate_issue(
 ) -> Certificate:
     """Issue the 修了証 of a participant who met the threshold and render its PDF."""
     with transaction.atomic():
+        # The number counts the cohort's certificates, so the cohort row is the lock, taken first
+        # like every other school service (cohort, then its rows) so the orders never cross.
+        cohort_id = Participant.objects.values_list("application__cohort_id", flat=True).get(
+            pk=participant.pk
+        )
+        cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
         participant = (
-            Participant.objects.select_for_update()
+            Participant.objects.select_for_update(of=("self",))
             .select_related("application__cohort", "application__organisation")
             .get(pk=participant.pk)
         )
         application = participant.application
-        cohort = application.cohort
         if application.status != Application.Status.ACCEPTED:
             raise DomainError(_("受講決定した企業の参加者ではありません。"), code="status")
         summary = attendance_summary_for(participant)

@@ -103,6 +103,25 @@ def staff_required(view):
     return wrapped
 
 
+def staff_write_required(*permissions: str, reading_needs_it: bool = True):
+    """On top of ``staff_required``: the page writes, so it also needs ``permissions`` (the add or
+    change permissions of what it writes); without them the answer is the same 404. With
+    ``reading_needs_it=False`` only a POST needs them, and view-only staff may still read the page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if (reading_needs_it or request.method not in ("GET", "HEAD")) and not (
+                request.user.has_perms(permissions)
+            ):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return staff_required(wrapped)
+
+    return decorator
+
+
 def _cohort(pk) -> Cohort:
     return get_object_or_404(Cohort, pk=pk)
 
@@ -157,7 +176,7 @@ def roster_xlsx(request, pk):
     )
 
 
-@staff_required
+@staff_write_required("school.change_cohort")
 @require_POST
 def roster_pdf(request, pk):
     cohort = _cohort(pk)
@@ -177,7 +196,7 @@ def document_download(request, pk, uuid):
     return document_response(document, actor=request.user)
 
 
-@staff_required
+@staff_write_required("school.add_application")
 def roster_import(request, pk):
     cohort = _cohort(pk)
     form = RosterImportForm(request.POST or None, request.FILES or None)
@@ -215,7 +234,7 @@ def import_template(request, pk):
     )
 
 
-@staff_required
+@staff_write_required("school.add_attendance", "school.change_attendance", reading_needs_it=False)
 def attendance(request, pk):
     cohort = _cohort(pk)
     grid = selectors.attendance_grid(cohort)
@@ -243,7 +262,7 @@ def attendance(request, pk):
     )
 
 
-@staff_required
+@staff_write_required("school.add_coachingvisit", reading_needs_it=False)
 def coaching(request, pk):
     cohort = _cohort(pk)
     form = CoachingVisitForm(request.POST or None, cohort=cohort)
@@ -319,7 +338,7 @@ def _participant(cohort_pk, participant_pk) -> Participant:
     )
 
 
-@staff_required
+@staff_write_required("school.add_certificate")
 @require_POST
 def certificate_issue(request, pk, participant_pk):
     participant = _participant(pk, participant_pk)

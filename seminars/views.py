@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
@@ -12,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from kosha_portal.audit.services import company_actor
 from kosha_portal.errors import DomainError
+from kosha_portal.exports import csv_bytes
 from kosha_portal.mail.services import current_language
 from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
 
@@ -230,46 +229,43 @@ def checkin_mark(request, pk, registration_pk):
 
 
 def export_csv(request, pk):
-    """Participant list for the lecturer: UTF-8 with BOM so Excel opens it correctly."""
+    """Participant list for the lecturer: UTF-8 with BOM so Excel opens it correctly, and what
+    registrants typed kept as text, never run as a formula."""
     seminar = _staff_seminar(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    header = [
+        _("状態"),
+        _("参加方法"),
+        _("キャンセル待ち順位"),
+        _("氏名"),
+        _("氏名（フリガナ）"),
+        _("事業者名"),
+        _("部署"),
+        _("役職"),
+        _("メールアドレス"),
+        _("電話番号"),
+        _("講師への質問"),
+        _("申込日時"),
+    ]
+    rows = (
+        [
+            r.get_status_display(),
+            r.get_format_display(),
+            r.waiting_position or "",
+            r.name,
+            r.name_kana,
+            r.organisation.name,
+            r.department,
+            r.role,
+            r.email,
+            r.phone,
+            r.question,
+            timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for r in selectors.export_registrations(seminar)
+    )
+    response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     filename = f"seminar-{seminar.fiscal_year}-{seminar.number}-participants.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("状態"),
-            _("参加方法"),
-            _("キャンセル待ち順位"),
-            _("氏名"),
-            _("氏名（フリガナ）"),
-            _("事業者名"),
-            _("部署"),
-            _("役職"),
-            _("メールアドレス"),
-            _("電話番号"),
-            _("講師への質問"),
-            _("申込日時"),
-        ]
-    )
-    for r in selectors.export_registrations(seminar):
-        writer.writerow(
-            [
-                r.get_status_display(),
-                r.get_format_display(),
-                r.waiting_position or "",
-                r.name,
-                r.name_kana,
-                r.organisation.name,
-                r.department,
-                r.role,
-                r.email,
-                r.phone,
-                r.question,
-                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
-            ]
-        )
     from kosha_portal.audit.services import audit_record
 
     audit_record(actor=request.user, action="seminar.export_csv", obj=seminar)

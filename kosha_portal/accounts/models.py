@@ -4,6 +4,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,9 +15,9 @@ def token_hash(token: str) -> str:
 class AccessLink(models.Model):
     """A personal, expiring, revocable link for a company contact (no password needed).
 
-    Only the SHA-256 of the token is stored. A link grants access to one organisation's records
-    (consultations, dispatches, school applications) and/or one target object (e.g. a seminar
-    registration)."""
+    Only the SHA-256 of the token is stored. A link grants access to its target object only (and
+    to what derives from it, e.g. the dispatch of a consultation); ``organisation`` records whose
+    link it is and grants nothing."""
 
     created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -43,7 +44,9 @@ class AccessLink(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.email} ({self.created_at:%Y-%m-%d})"
+        # No address here: the text lands in audit events and admin messages.
+        created = timezone.localtime(self.created_at).date().isoformat() if self.created_at else ""
+        return gettext("個人用リンク #%(id)s（%(date)s 発行）") % {"id": self.pk, "date": created}
 
     @property
     def is_active(self) -> bool:

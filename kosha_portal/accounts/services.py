@@ -71,6 +71,17 @@ def access_links_revoke_for(*, target, actor) -> int:
 
 
 # --- session grants ------------------------------------------------------------------------------
+#
+# A link grants access to its target object only (and to what derives from it, which the caller
+# passes as ``via``), never to a whole organisation: anyone can type a company's 法人番号 into a
+# public form and receive a link, so an organisation-wide grant would open the company's records
+# to strangers. ``AccessLink.organisation`` records whose link it is and grants nothing.
+
+GRANTS_CACHE_ATTR = "_portal_grants"
+
+
+def _target_key(obj) -> str:
+    return f"{ContentType.objects.get_for_model(obj).pk}:{obj.pk}"
 
 
 def portal_grant(request, link: AccessLink) -> None:
@@ -78,7 +89,6 @@ def portal_grant(request, link: AccessLink) -> None:
     grants.append(
         {
             "link": link.pk,
-            "organisation": link.organisation_id,
             "target": (
                 f"{link.content_type_id}:{link.object_id}" if link.content_type_id else None
             ),
@@ -89,38 +99,52 @@ def portal_grant(request, link: AccessLink) -> None:
     if SESSION_KEY not in request.session:
         request.session.cycle_key()
     request.session[SESSION_KEY] = grants[-20:]
+    request.__dict__.pop(GRANTS_CACHE_ATTR, None)
 
 
 def _active_grants(request) -> list[dict]:
+    """The visitor's live grants, loaded once per request (one query) and then checked in Python."""
+    cached = getattr(request, GRANTS_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
     now = timezone.now().timestamp()
-    grants = [g for g in request.session.get(SESSION_KEY, []) if g["expires"] > now]
-    if not grants:
-        return []
-    # A link revoked after it was opened stops working at once.
-    live = set(
-        AccessLink.objects.filter(
-            pk__in=[g["link"] for g in grants], revoked_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    return [g for g in grants if g["link"] in live]
-
-
-def portal_organisation_ids(request) -> set[int]:
-    return {g["organisation"] for g in _active_grants(request) if g["organisation"]}
+    grants = [
+        g for g in request.session.get(SESSION_KEY, []) if g["expires"] > now and g.get("target")
+    ]
+    if grants:
+        # A link revoked after it was opened stops working at once.
+        live = set(
+            AccessLink.objects.filter(
+                pk__in=[g["link"] for g in grants], revoked_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        grants = [g for g in grants if g["link"] in live]
+    setattr(request, GRANTS_CACHE_ATTR, grants)
+    return grants
 
 
 def portal_emails(request) -> set[str]:
     return {g["email"] for g in _active_grants(request)}
 
 
-def portal_can_access(request, obj, *, organisation_id: int | None = None) -> bool:
-    """True when the visitor's links cover ``obj``: directly as a target, or through its
-    organisation (pass ``organisation_id`` for organisation-scoped records)."""
+def portal_target_ids(request, model) -> set[str]:
+    """Primary keys (as stored, i.e. strings) of the ``model`` objects the visitor's links target."""
+    prefix = f"{ContentType.objects.get_for_model(model).pk}:"
+    return {
+        g["target"].removeprefix(prefix)
+        for g in _active_grants(request)
+        if g["target"].startswith(prefix)
+    }
+
+
+def portal_can_access(request, obj, *, via=()) -> bool:
+    """True when a live link of the visitor targets ``obj`` or one of the objects in ``via``
+    (those ``obj`` derives from, e.g. the consultation a dispatch came from)."""
     grants = _active_grants(request)
-    if organisation_id is not None and any(g["organisation"] == organisation_id for g in grants):
-        return True
-    key = f"{ContentType.objects.get_for_model(obj).pk}:{obj.pk}"
-    return any(g["target"] == key for g in grants)
+    if not grants:
+        return False
+    keys = {_target_key(o) for o in (obj, *via) if o is not None}
+    return any(g["target"] in keys for g in grants)
 
 
 def portal_has_any(request) -> bool:
@@ -129,6 +153,7 @@ def portal_has_any(request) -> bool:
 
 def portal_leave(request) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.__dict__.pop(GRANTS_CACHE_ATTR, None)
 
 
 def access_links_resend(*, email: str) -> int:
@@ -138,22 +163,25 @@ def access_links_resend(*, email: str) -> int:
     from kosha_portal.mail.services import current_language, email_enqueue
 
     email = email.strip().lower()
-    scopes = {}
-    for link in AccessLink.objects.filter(email=email).select_related("content_type"):
-        scopes.setdefault((link.organisation_id, link.content_type_id, link.object_id), link)
-    if not scopes:
+    # Revoked links stay revoked: their targets get no new link. Links without a target grant
+    # nothing, so they are not renewed either.
+    targets = {}
+    for link in AccessLink.objects.filter(
+        email=email, revoked_at__isnull=True, content_type__isnull=False
+    ).select_related("content_type"):
+        targets.setdefault((link.content_type_id, link.object_id), link)
+    if not targets:
         return 0
     entries = []
     with transaction.atomic():
-        for old in scopes.values():
-            target = old.target if old.content_type_id else None
-            if old.content_type_id and target is None:
+        for old in targets.values():
+            target = old.target
+            if target is None:
                 continue
             link, token = access_link_issue(
                 email=email, organisation=old.organisation, target=target
             )
-            label = str(target) if target is not None else str(old.organisation)
-            entries.append({"label": label, "url": access_link_url(token)})
+            entries.append({"label": str(target), "url": access_link_url(token)})
         if entries:
             email_enqueue(
                 to=email,

@@ -122,3 +122,26 @@ def test_changelist_needs_staff(client, make_user, make_consultation):
     make_consultation()
     client.force_login(make_user("plain"))
     assert client.get(LIST).status_code == 302
+
+
+def test_officer_filter_ignores_non_ascii_digits(desk_client, make_consultation, desk_user):
+    assigned = make_consultation(email="assigned@example.jp")
+    Consultation.objects.filter(pk=assigned.pk).update(assigned_to=desk_user)
+    make_consultation(email="other@example.jp")
+    for value in ("²", "１", "٣"):
+        response = desk_client.get(LIST, {"officer": value})
+        assert response.status_code == 200, value
+    response = desk_client.get(LIST, {"officer": str(desk_user.pk)})
+    assert response.status_code == 200
+    assert list(response.context["cl"].queryset) == [assigned]
+
+
+def test_csv_export_keeps_a_formula_like_name_as_text(desk_client, make_consultation):
+    import csv
+    import io
+
+    make_consultation(contact_name='=HYPERLINK("http://x")')
+    response = desk_client.get(f"{LIST}export/")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    column = rows[0].index("ご担当者名")
+    assert rows[1][column] == '\'=HYPERLINK("http://x")'

@@ -13,8 +13,11 @@ from kosha_portal.accounts.services import (
     access_link_issue,
     access_link_revoke,
     access_link_url,
+    access_links_resend,
+    access_links_revoke_for,
     portal_can_access,
 )
+from kosha_portal.audit.models import AuditEvent
 from kosha_portal.mail.models import OutboundEmail
 from tests.factories import OrganisationFactory
 
@@ -41,27 +44,39 @@ def test_only_the_hash_is_stored():
     assert link.expires_at > timezone.now() + datetime.timedelta(days=179)
 
 
-def test_open_grants_access_to_its_organisation_only(client):
-    mine, other = OrganisationFactory(), OrganisationFactory()
-    _link, token = access_link_issue(email="a@example.jp", organisation=mine)
-    assert not portal_can_access(request_with_session(client), mine, organisation_id=mine.pk)
+def test_open_grants_access_to_its_target_only_never_to_its_organisation(client):
+    owner, target, other = OrganisationFactory(), OrganisationFactory(), OrganisationFactory()
+    _link, token = access_link_issue(email="a@example.jp", organisation=owner, target=target)
+    assert not portal_can_access(request_with_session(client), target)
 
     response = client.get(f"/access/{token}/")
     assert response.status_code == 302
     assert response["Location"] == "/my/"
     request = request_with_session(client)
-    assert portal_can_access(request, mine, organisation_id=mine.pk)
-    assert not portal_can_access(request, other, organisation_id=other.pk)
+    assert portal_can_access(request, target)
+    # The organisation the link belongs to is metadata: it opens nothing.
+    assert not portal_can_access(request, owner)
+    assert not portal_can_access(request, other)
+
+
+def test_an_organisation_only_link_grants_nothing(client):
+    organisation = OrganisationFactory()
+    _link, token = access_link_issue(email="a@example.jp", organisation=organisation)
+    assert client.get(f"/access/{token}/").status_code == 302
+    assert not portal_can_access(request_with_session(client), organisation)
+    assert client.get("/my/")["Location"] == "/my/resend/"
 
 
 def test_link_to_a_target_object(client):
-    target, other = OrganisationFactory(), OrganisationFactory()
+    target, other, derived = OrganisationFactory(), OrganisationFactory(), OrganisationFactory()
     _link, token = access_link_issue(email="b@example.jp", target=target)
     client.get(f"/access/{token}/")
     request = request_with_session(client)
     assert portal_can_access(request, target)
     assert not portal_can_access(request, other)
-    assert not portal_can_access(request, other, organisation_id=other.pk)
+    # An object reached through the granted one (e.g. the dispatch of a consultation).
+    assert portal_can_access(request, derived, via=(target,))
+    assert not portal_can_access(request, derived, via=(other,))
 
 
 def assert_link_invalid(response):
@@ -71,32 +86,26 @@ def assert_link_invalid(response):
 
 def test_expired_revoked_and_unknown_links_show_the_invalid_page(client, desk_user):
     organisation = OrganisationFactory()
-    expired, expired_token = access_link_issue(email="c@example.jp", organisation=organisation)
+    expired, expired_token = access_link_issue(email="c@example.jp", target=organisation)
     AccessLink.objects.filter(pk=expired.pk).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    revoked, revoked_token = access_link_issue(email="c@example.jp", organisation=organisation)
+    revoked, revoked_token = access_link_issue(email="c@example.jp", target=organisation)
     access_link_revoke(link=revoked, actor=desk_user)
 
     assert_link_invalid(client.get(f"/access/{expired_token}/"))
     assert_link_invalid(client.get(f"/access/{revoked_token}/"))
     assert_link_invalid(client.get("/access/not-a-real-token-at-all-0123456789/"))
-    assert not portal_can_access(
-        request_with_session(client), organisation, organisation_id=organisation.pk
-    )
+    assert not portal_can_access(request_with_session(client), organisation)
 
 
 def test_revoking_an_opened_link_ends_access_at_once(client, desk_user):
     organisation = OrganisationFactory()
-    link, token = access_link_issue(email="d@example.jp", organisation=organisation)
+    link, token = access_link_issue(email="d@example.jp", target=organisation)
     client.get(f"/access/{token}/")
-    assert portal_can_access(
-        request_with_session(client), organisation, organisation_id=organisation.pk
-    )
+    assert portal_can_access(request_with_session(client), organisation)
     access_link_revoke(link=link, actor=desk_user)
-    assert not portal_can_access(
-        request_with_session(client), organisation, organisation_id=organisation.pk
-    )
+    assert not portal_can_access(request_with_session(client), organisation)
     assert client.get("/my/")["Location"] == "/my/resend/"
 
 
@@ -104,14 +113,17 @@ def without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
 
 
-def test_resend_answers_alike_and_mails_only_known_addresses(client):
+def test_resend_answers_alike_and_mails_only_known_addresses(
+    client, delivered_access_link, django_capture_on_commit_callbacks
+):
     organisation = OrganisationFactory()
-    access_link_issue(email="known@shop.example.jp", organisation=organisation)
+    access_link_issue(email="known@shop.example.jp", target=organisation)
 
     page = client.get("/my/resend/")
     assert page.status_code == 200
     assert 'type="email"' in page.content.decode()
-    known = client.post("/my/resend/", {"email": "ＫＮＯＷＮ@shop.example.jp"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post("/my/resend/", {"email": "ＫＮＯＷＮ@shop.example.jp"})
     unknown = client.post("/my/resend/", {"email": "nobody@shop.example.jp"})
     assert known.status_code == unknown.status_code == 200
     assert without_csrf(known.content.decode()) == without_csrf(unknown.content.decode())
@@ -121,12 +133,58 @@ def test_resend_answers_alike_and_mails_only_known_addresses(client):
     assert email.to == "known@shop.example.jp"
     assert email.template == "accounts/emails/links_resend"
     assert "個人用リンクの再送" in email.subject
-    new_url = re.search(r"http://127\.0\.0\.1:8000(/access/[\w-]+/)", email.body_text).group(1)
-    fresh = client.get(new_url)
+    fresh = client.get(delivered_access_link("known@shop.example.jp"))
     assert fresh.status_code == 302
-    assert portal_can_access(
-        request_with_session(client), organisation, organisation_id=organisation.pk
+    assert portal_can_access(request_with_session(client), organisation)
+
+
+def test_resend_renews_live_and_expired_links_but_never_revoked_ones(desk_user):
+    revoked_target, live_target, expired_target = (
+        OrganisationFactory(name="株式会社とりけし"),
+        OrganisationFactory(name="株式会社いきてる"),
+        OrganisationFactory(name="株式会社きれてる"),
     )
+    revoked, _token = access_link_issue(email="r@example.jp", target=revoked_target)
+    access_link_revoke(link=revoked, actor=desk_user)
+    live, _token = access_link_issue(email="r@example.jp", target=live_target)
+    expired, _token = access_link_issue(email="r@example.jp", target=expired_target)
+    AccessLink.objects.filter(pk=expired.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(days=1)
+    )
+
+    assert access_links_resend(email="r@example.jp") == 2
+    fresh = AccessLink.objects.exclude(pk__in=[revoked.pk, live.pk, expired.pk])
+    assert sorted(fresh.values_list("object_id", flat=True)) == sorted(
+        [str(live_target.pk), str(expired_target.pk)]
+    )
+    [email] = OutboundEmail.objects.filter(to="r@example.jp")
+    assert "株式会社いきてる" in email.body_text and "株式会社きれてる" in email.body_text
+    assert "株式会社とりけし" not in email.body_text
+
+
+def test_resend_for_only_revoked_links_sends_nothing(desk_user):
+    target = OrganisationFactory()
+    access_link_issue(email="gone@example.jp", target=target)
+    access_links_revoke_for(target=target, actor=desk_user)
+    assert access_links_resend(email="gone@example.jp") == 0
+    assert AccessLink.objects.filter(revoked_at__isnull=True).count() == 0
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_link_names_no_address_and_revoking_leaves_none_in_the_audit_trail(desk_user):
+    target = OrganisationFactory()
+    link, _token = access_link_issue(email="private.person@example.jp", target=target)
+    access_link_issue(email="private.person@example.jp", target=target)
+    assert "private.person" not in str(link)
+    assert f"#{link.pk}" in str(link)
+
+    access_link_revoke(link=link, actor=desk_user)
+    access_links_revoke_for(target=target, actor=desk_user)
+    events = AuditEvent.objects.filter(action__startswith="access_link.")
+    assert {e.action for e in events} == {"access_link.revoke", "access_link.revoke_all"}
+    for event in events:
+        recorded = f"{event.object_repr} {event.actor_label} {event.changes}"
+        assert "private.person" not in recorded and "@" not in recorded
 
 
 def test_resend_form_error_is_polite_and_keeps_input(client):
@@ -147,7 +205,7 @@ def test_resend_is_rate_limited(client):
 
 
 def test_resend_to_one_address_is_capped_but_answers_alike(client):
-    access_link_issue(email="flooded@example.jp", organisation=OrganisationFactory())
+    access_link_issue(email="flooded@example.jp", target=OrganisationFactory())
     answers = set()
     for attempt in range(5):
         response = client.post(

@@ -229,3 +229,31 @@ def test_import_reads_shift_jis_csv():
     rows = roster_io.roster_file_read(_csv_upload(GOOD, encoding="cp932"))
     created = services.roster_import(cohort=cohort, rows=rows, actor="desk")
     assert [a.organisation.name for a in created] == ["株式会社みなと運輸", "カフェ・ソレイユ"]
+
+
+def test_exports_keep_a_formula_like_entry_as_text(db):
+    from tests.factories import OrganisationFactory
+
+    from .factories import ParticipantFactory
+
+    formula = '=HYPERLINK("http://x")'
+    cohort = recruiting_cohort()
+    application = services.Application.objects.create(
+        cohort=cohort,
+        organisation=OrganisationFactory(name=formula),
+        main_business=formula,
+        contact_name="山田 太郎",
+        contact_email="yamada@example.jp",
+        consent_version="2026-04",
+    )
+    ParticipantFactory(application=application, position=1, department=formula, role="")
+    services.application_accept(application=application, actor="test")
+
+    rows = list(csv.reader(io.StringIO(roster_io.roster_csv(cohort).decode("utf-8-sig"))))
+    assert rows[1][1:3] == ["'" + formula, "'" + formula]
+
+    sheet = load_workbook(io.BytesIO(roster_io.roster_xlsx(cohort))).active
+    for cell in sheet[2][1:4]:
+        assert cell.data_type != "f", cell.coordinate
+    assert sheet["B2"].value == formula
+    assert sheet["C2"].value == formula

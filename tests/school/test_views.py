@@ -7,7 +7,7 @@ from kosha_portal.accounts.services import access_link_issue
 from school import demo
 from school.models import Application, Participant
 
-from .factories import ApplicationFactory, ParticipantFactory, recruiting_cohort
+from .factories import ApplicationFactory, CohortFactory, ParticipantFactory, recruiting_cohort
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +173,20 @@ def test_portal_link_for_one_company_does_not_open_another(client):
     assert client.get(theirs.get_portal_url()).status_code == 404
 
 
+def test_portal_link_opens_only_its_application_not_the_organisations_others(client):
+    cohort = recruiting_cohort()
+    mine = ApplicationFactory(cohort=cohort)
+    sibling = ApplicationFactory(cohort=CohortFactory(), organisation=mine.organisation)
+    _link, token = access_link_issue(
+        email=mine.contact_email, organisation=mine.organisation, target=mine
+    )
+    client.get(reverse("accounts:access_link", args=[token]))
+    assert client.get(mine.get_portal_url()).status_code == 200
+    assert client.get(sibling.get_portal_url()).status_code == 404
+    my_page = client.get(reverse("accounts:my_page")).content.decode()
+    assert mine.get_portal_url() in my_page and sibling.get_portal_url() not in my_page
+
+
 def test_attendance_grid_saves_from_the_form(desk_client):
     from .factories import SessionFactory, accepted_application
 
@@ -240,3 +254,72 @@ def test_admin_pages_render_and_actions_call_services(
     second.refresh_from_db()
     assert (first.status, second.status) == ("accepted", "submitted")
     assert [m.to[0] for m in mail_outbox] == [first.contact_email]
+
+
+def test_view_only_staff_gets_404_on_every_write_view(client, make_user, cohort_with_participant):
+    from django.contrib.auth.models import Permission
+
+    from school.models import Attendance, Certificate, CoachingVisit
+
+    from .factories import SessionFactory
+
+    cohort, participant = cohort_with_participant
+    session = SessionFactory(cohort=cohort, number=1)
+    viewer = make_user("school-viewer", is_staff=True)
+    viewer.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="school", codename__startswith="view_")
+    )
+    client.force_login(viewer)
+    pk = cohort.pk
+    posts = {
+        reverse("school:roster_import", args=[pk]): {},
+        reverse("school:attendance", args=[pk]): {f"a-{participant.pk}-{session.pk}": "present"},
+        reverse("school:coaching", args=[pk]): {"application": participant.application_id},
+        reverse("school:certificate_issue", args=[pk, participant.pk]): {},
+        reverse("school:roster_pdf", args=[pk]): {},
+    }
+    for url, data in posts.items():
+        assert client.post(url, data).status_code == 404, url
+    assert client.get(reverse("school:roster_import", args=[pk])).status_code == 404
+    # reading stays open to view-only staff
+    assert client.get(reverse("school:attendance", args=[pk])).status_code == 200
+    assert client.get(reverse("school:coaching", args=[pk])).status_code == 200
+    assert not Attendance.objects.exists()
+    assert not CoachingVisit.objects.exists()
+    assert not Certificate.objects.exists()
+
+
+def test_admin_cannot_move_an_existing_application_to_another_cohort_or_company(desk_client):
+    from tests.factories import OrganisationFactory
+
+    cohort, other_cohort = recruiting_cohort(), recruiting_cohort()
+    application = ApplicationFactory(cohort=cohort)
+    organisation = application.organisation
+    url = reverse("admin:school_application_change", args=[application.pk])
+    html = desk_client.get(url).content.decode()
+    assert 'name="cohort"' not in html
+    assert 'name="organisation"' not in html
+    response = desk_client.post(
+        url,
+        {
+            "cohort": other_cohort.pk,
+            "organisation": OrganisationFactory().pk,
+            "main_business": application.main_business,
+            "contact_name": application.contact_name,
+            "contact_name_kana": "",
+            "contact_email": application.contact_email,
+            "contact_phone": "",
+            "concerns_other": "",
+            "decision_note": "",
+            "participants-TOTAL_FORMS": "0",
+            "participants-INITIAL_FORMS": "0",
+            "participants-MIN_NUM_FORMS": "0",
+            "participants-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.cohort, application.organisation) == (cohort, organisation)
+    # a new application still chooses both
+    html = desk_client.get(reverse("admin:school_application_add")).content.decode()
+    assert 'name="cohort"' in html

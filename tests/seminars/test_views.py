@@ -249,3 +249,15 @@ def test_list_view_query_count_does_not_grow(client):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("seminars:list"))
     assert len(many) == len(one)
+
+
+def test_csv_export_keeps_a_formula_like_name_as_text(desk_client):
+    import csv
+    import io
+
+    seminar = SeminarFactory()
+    register(seminar, 1, name='=HYPERLINK("http://x")', question="@SUM(1+1)")
+    response = desk_client.get(reverse("seminars:export_csv", args=[seminar.pk]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][3] == '\'=HYPERLINK("http://x")'
+    assert rows[1][10] == "'@SUM(1+1)"
