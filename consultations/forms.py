@@ -20,6 +20,7 @@ from kosha_portal.japan.forms import (
 
 from .files import MAX_FILES, max_file_bytes, max_total_bytes, validate_uploads
 from .models import (
+    INTAKE_FIELDS,
     Assessment,
     BehaviourType,
     Channel,
@@ -154,22 +155,7 @@ class ConsultationFieldsMixin(forms.Form):
         label=_("添付ファイル（任意）"), help_text=lazy(_attachments_help, str)()
     )
 
-    consultation_field_names = [
-        "contact_name",
-        "contact_kana",
-        "contact_department",
-        "contact_role",
-        "contact_email",
-        "contact_phone",
-        "contact_way",
-        "contact_time",
-        "places",
-        "behaviour_types",
-        "damages",
-        "measures",
-        "requested_support",
-        "description",
-    ]
+    consultation_field_names = INTAKE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -315,3 +315,22 @@ class ConsultationAttachment(models.Model):
 
     def get_portal_url(self):
         return reverse("consultations:attachment", args=[self.consultation.reference, self.pk])
+
+
+# What a company (or staff recording a phone/visit/email consultation) fills in at intake.
+INTAKE_FIELDS = [
+    "contact_name",
+    "contact_kana",
+    "contact_department",
+    "contact_role",
+    "contact_email",
+    "contact_phone",
+    "contact_way",
+    "contact_time",
+    "places",
+    "behaviour_types",
+    "damages",
+    "measures",
+    "requested_support",
+    "description",
+]

@@ -22,6 +22,7 @@ from kosha_portal.japan.fiscal import fiscal_year_of
 from kosha_portal.mail.services import current_language, email_enqueue
 
 from .models import (
+    INTAKE_FIELDS,
     Channel,
     Consultation,
     ConsultationAttachment,
@@ -45,23 +46,6 @@ MILESTONES = {
     Status.CLOSED: "closed_at",
     Status.WITHDRAWN: "withdrawn_at",
 }
-
-INTAKE_FIELDS = [
-    "contact_name",
-    "contact_kana",
-    "contact_department",
-    "contact_role",
-    "contact_email",
-    "contact_phone",
-    "contact_way",
-    "contact_time",
-    "places",
-    "behaviour_types",
-    "damages",
-    "measures",
-    "requested_support",
-    "description",
-]
 
 
 def reply_by_for(received_at: datetime.datetime) -> datetime.date:
