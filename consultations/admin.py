@@ -20,6 +20,7 @@ from companies.services import organisation_duplicates
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.deadlines import jst_date
+from kosha_portal.japan.names import person_name
 
 from . import services
 from .forms import (
@@ -90,7 +91,7 @@ class OfficerFilter(admin.SimpleListFilter):
         users = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
         return [
             ("none", _("未割当")),
-            *((str(u.pk), u.get_full_name() or u.get_username()) for u in users),
+            *((str(u.pk), person_name(u)) for u in users),
         ]
 
     def queryset(self, request, queryset):

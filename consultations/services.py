@@ -19,6 +19,7 @@ from kosha_portal.exports import csv_bytes
 from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_of
+from kosha_portal.japan.names import person_name
 from kosha_portal.mail.services import current_language, email_enqueue
 
 from .models import (
@@ -465,9 +466,7 @@ EXPORT_COLUMNS = [
     (_("回答期限"), lambda c: c.reply_by.isoformat()),
     (
         _("担当者"),
-        lambda c: (
-            c.assigned_to.get_full_name() or c.assigned_to.get_username() if c.assigned_to else ""
-        ),
+        lambda c: person_name(c.assigned_to),
     ),
     (_("事業者名"), lambda c: c.organisation.name),
     (_("事業者名（フリガナ）"), lambda c: c.organisation.name_kana),

@@ -388,3 +388,10 @@ def test_add_business_days_forward_and_backward():
     assert add_business_days(D(2024, 1, 5), -5) == D(2023, 12, 25)
     assert add_business_days(D(2024, 2, 13), -1) == D(2024, 2, 9)
     assert business_days_between(D(2024, 1, 5), D(2023, 12, 25)) == -5
+
+
+def test_person_names_are_family_name_first(make_user):
+    from kosha_portal.japan.names import person_name
+
+    assert person_name(make_user("sato", last_name="佐藤", first_name="一郎")) == "佐藤 一郎"
+    assert person_name(make_user("nameless")) == "nameless"

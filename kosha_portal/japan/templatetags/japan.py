@@ -5,11 +5,18 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from ..fiscal import fiscal_year_label
+from ..names import person_name
 from ..phone import normalize_phone
 from ..postal import normalize_postal_code
 from ..wareki import format_wareki
 
 register = template.Library()
+
+
+@register.filter
+def person(user):
+    """``{{ user|person }}`` → 佐藤 一郎 (family name first)."""
+    return person_name(user)
 
 
 @register.filter
