@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Organisation
 from companies.services import organisation_duplicates
 from kosha_portal.audit.admin import AuditedAdminMixin
+from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.names import person_name
@@ -360,6 +361,8 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             # The read-only model form never saves; every change has its own panel.
             return redirect("admin:consultations_consultation_change", obj.pk)
+        # Consultations are sensitive personal data (APPI): every staff view is access-logged.
+        audit_record(actor=request.user, action="consultation.view", obj=obj)
         context = {
             **(extra_context or {}),
             **self._panels(request, obj),

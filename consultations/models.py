@@ -137,6 +137,12 @@ class Consultation(models.Model):
     closed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("取下げ日時"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("再開日時"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("個人情報の消去日時"),
+        null=True,
+        blank=True,
+        help_text=_("保存期間を過ぎ、連絡先・相談内容・添付ファイルを消去した日時です。"),
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("担当者"),

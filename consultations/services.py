@@ -7,12 +7,16 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.services import organisation_find_or_create
-from kosha_portal.accounts.services import access_link_issue, access_link_url
+from kosha_portal.accounts.services import (
+    access_link_issue,
+    access_link_url,
+    access_links_revoke_for,
+)
 from kosha_portal.audit.services import audit_record, company_actor
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import csv_bytes
@@ -554,3 +558,53 @@ def desk_digest_send(*, today: datetime.date | None = None) -> int:
             )
             sent += email is not None
     return sent
+
+
+def consultations_due_for_anonymisation(*, now=None):
+    """Closed or withdrawn consultations whose retention period has run out."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.CONSULTATION_RETENTION_DAYS)
+    return Consultation.objects.filter(anonymised_at__isnull=True).filter(
+        Q(status=Status.CLOSED, closed_at__lt=cutoff)
+        | Q(status=Status.WITHDRAWN, withdrawn_at__lt=cutoff)
+    )
+
+
+def consultation_anonymise(*, consultation: Consultation, actor) -> Consultation:
+    """Erase a consultation's personal data once its retention period is over: contact details,
+    free texts, messages and attachments go; the reference, dates, categories and the
+    organisation link stay for the program's statistics. Its personal links stop working."""
+    with transaction.atomic():
+        locked = _lock(consultation)
+        if locked.anonymised_at:
+            return locked
+        if locked.status not in (Status.CLOSED, Status.WITHDRAWN):
+            raise DomainError(_("完了または取下げの相談だけが消去の対象です。"), code="not_closed")
+        for field in ("contact_kana", "contact_department", "contact_role", "contact_phone"):
+            setattr(locked, field, "")
+        locked.contact_name = str(_("（消去済み）"))
+        locked.contact_email = ""
+        locked.description = ""
+        locked.dispatch_need_reason = ""
+        locked.anonymised_at = timezone.now()
+        locked.save()
+        locked.messages.update(body="")
+        files = list(locked.attachments.all())
+        locked.attachments.all().delete()
+        access_links_revoke_for(target=locked, actor=actor)
+        audit_record(
+            actor=actor,
+            action="consultation.anonymise",
+            obj=locked,
+            changes={"attachments": len(files)},
+        )
+        transaction.on_commit(lambda: _discard_files(files))
+        return locked
+
+
+def consultations_retention_sweep(*, now=None, actor=None) -> int:
+    """Anonymise every consultation whose retention period has run out (safe to run twice)."""
+    count = 0
+    for consultation in consultations_due_for_anonymisation(now=now).iterator():
+        consultation_anonymise(consultation=consultation, actor=actor)
+        count += 1
+    return count

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kosha_portal.accounts.services import portal_emails
+from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
 
@@ -130,6 +132,14 @@ def consultation_status(request, reference):
 def attachment_download(request, reference, pk):
     """Serve an attachment to someone allowed to see it, always as a download."""
     attachment = attachment_get_for(request, reference, pk)
+    audit_record(
+        actor=request.user
+        if request.user.is_authenticated
+        else company_actor("|".join(sorted(portal_emails(request)))),
+        action="consultation.attachment.download",
+        obj=attachment.consultation,
+        changes={"attachment": attachment.pk},
+    )
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

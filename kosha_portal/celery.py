@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=30),
     },
     "dispatch-expire": {"task": "dispatch.tasks.dispatches_expire", "schedule": crontab(minute=10)},
+    "consultations-retention": {
+        "task": "consultations.tasks.consultations_retention",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "dispatch-reminders": {
         "task": "dispatch.tasks.dispatch_reminders_send",
         "schedule": crontab(minute=15),

@@ -229,6 +229,9 @@ PROGRAM = {
     "address": "東京都千代田区神田佐久間町1-9 東京都産業労働局秋葉原庁舎5F",
 }
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-04")
+# How long a closed or withdrawn consultation keeps its personal data (APPI retention limit);
+# afterwards contact details, texts and attachments are erased and only statistics remain.
+CONSULTATION_RETENTION_DAYS = env.int("CONSULTATION_RETENTION_DAYS", default=5 * 365)
 CONSULTATION_MIN_FILL_SECONDS = env.float("CONSULTATION_MIN_FILL_SECONDS", default=3)
 CONSULTATION_RATE_LIMIT = env.int(
     "CONSULTATION_RATE_LIMIT", default=5
