@@ -145,3 +145,16 @@ def test_csv_export_keeps_a_formula_like_name_as_text(desk_client, make_consulta
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     column = rows[0].index("ご担当者名")
     assert rows[1][column] == '\'=HYPERLINK("http://x")'
+
+
+def test_search_matches_legal_form_variants_and_hiragana_kana(desk_client, make_consultation):
+    c = make_consultation()
+    other = make_consultation(email="other@example.jp")
+    name = c.organisation.name.replace("株式会社", "㈱ ")
+    kana = "てすとしょうじ"  # typed in hiragana; stored in katakana
+    for term in (name, kana, f"{c.contact_name.split()[0]} {c.reference}"):
+        html = desk_client.get(LIST, {"q": term}).content.decode()
+        assert f">{c.reference}</a>" in html, term
+    html = desk_client.get(LIST, {"q": f"{c.reference} {other.reference}"}).content.decode()
+    # Every word must match: no consultation has both references.
+    assert f">{c.reference}</a>" not in html and f">{other.reference}</a>" not in html
