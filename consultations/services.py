@@ -123,75 +123,49 @@ def consultation_submit(
     with transaction.atomic():
         sequence, reference = _allocate_reference(fiscal_year)
     try:
-        return _submit(
-            organisation_data,
-            data,
-            files,
-            channel,
-            privacy_consented,
-            staff,
-            received_at,
-            fiscal_year,
-            (sequence, reference),
-            stored,
-        )
+        with transaction.atomic():
+            organisation = organisation_find_or_create(
+                data=organisation_data, actor=staff or company_actor(data["contact_email"])
+            )
+            consultation = Consultation(
+                organisation=organisation,
+                channel=channel,
+                received_at=received_at,
+                reply_by=reply_by_for(received_at),
+                recorded_by=staff,
+                language=current_language(),
+                privacy_notice_version=settings.PRIVACY_NOTICE_VERSION if privacy_consented else "",
+                privacy_consented_at=received_at if privacy_consented else None,
+                **{k: data.get(k, "" if k not in _LIST_FIELDS else []) for k in INTAKE_FIELDS},
+            )
+            consultation.sequence, consultation.reference = sequence, reference
+            consultation.fiscal_year = fiscal_year
+            consultation.save()
+            _store_attachments(consultation, files, stored=stored)
+            audit_record(
+                actor=staff or company_actor(consultation.contact_email),
+                action="consultation.submit",
+                obj=consultation,
+                changes={"channel": channel, "attachments": len(files)},
+            )
+            _link, token = access_link_issue(
+                email=consultation.contact_email, organisation=organisation, target=consultation
+            )
+            email_enqueue(
+                to=consultation.contact_email,
+                language=consultation.language,
+                template="consultations/emails/received",
+                context={
+                    "consultation": consultation,
+                    "organisation": organisation,
+                    "status_url": access_link_url(token),
+                },
+                related=consultation,
+            )
+        return consultation
     except BaseException:
         _discard_files(stored)
         raise
-
-
-def _submit(
-    organisation_data,
-    data,
-    files,
-    channel,
-    privacy_consented,
-    staff,
-    received_at,
-    fiscal_year,
-    numbering,
-    stored,
-) -> Consultation:
-    with transaction.atomic():
-        organisation = organisation_find_or_create(
-            data=organisation_data, actor=staff or company_actor(data["contact_email"])
-        )
-        consultation = Consultation(
-            organisation=organisation,
-            channel=channel,
-            received_at=received_at,
-            reply_by=reply_by_for(received_at),
-            recorded_by=staff,
-            language=current_language(),
-            privacy_notice_version=settings.PRIVACY_NOTICE_VERSION if privacy_consented else "",
-            privacy_consented_at=received_at if privacy_consented else None,
-            **{k: data.get(k, "" if k not in _LIST_FIELDS else []) for k in INTAKE_FIELDS},
-        )
-        consultation.sequence, consultation.reference = numbering
-        consultation.fiscal_year = fiscal_year
-        consultation.save()
-        _store_attachments(consultation, files, stored=stored)
-        audit_record(
-            actor=staff or company_actor(consultation.contact_email),
-            action="consultation.submit",
-            obj=consultation,
-            changes={"channel": channel, "attachments": len(files)},
-        )
-        _link, token = access_link_issue(
-            email=consultation.contact_email, organisation=organisation, target=consultation
-        )
-        email_enqueue(
-            to=consultation.contact_email,
-            language=consultation.language,
-            template="consultations/emails/received",
-            context={
-                "consultation": consultation,
-                "organisation": organisation,
-                "status_url": access_link_url(token),
-            },
-            related=consultation,
-        )
-    return consultation
 
 
 _LIST_FIELDS = {"places", "behaviour_types", "damages", "measures", "requested_support"}

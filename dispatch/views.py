@@ -368,22 +368,23 @@ def expert_completion_pdf(request, reference):
 # --- staff ---------------------------------------------------------------------------------------
 
 
-def staff_visit_pdf(request, pk):
-    """Desk staff download a visit report (any dispatch)."""
-    if not (request.user.is_staff and request.user.has_perm("dispatch.view_dispatch")):
-        raise Http404
-    visit = get_object_or_404(Visit, pk=pk)
-    document = visit_report_document(visit)
+def _staff_pdf(request, document):
     if document is None:
         raise Http404
     return document_response(document, actor=request.user)
+
+
+def _require_dispatch_staff(request) -> None:
+    if not (request.user.is_staff and request.user.has_perm("dispatch.view_dispatch")):
+        raise Http404
+
+
+def staff_visit_pdf(request, pk):
+    """Desk staff download a visit report (any dispatch)."""
+    _require_dispatch_staff(request)
+    return _staff_pdf(request, visit_report_document(get_object_or_404(Visit, pk=pk)))
 
 
 def staff_completion_pdf(request, pk):
-    if not (request.user.is_staff and request.user.has_perm("dispatch.view_dispatch")):
-        raise Http404
-    dispatch = get_object_or_404(Dispatch, pk=pk)
-    document = completion_report_document(dispatch)
-    if document is None:
-        raise Http404
-    return document_response(document, actor=request.user)
+    _require_dispatch_staff(request)
+    return _staff_pdf(request, completion_report_document(get_object_or_404(Dispatch, pk=pk)))
