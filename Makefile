@@ -13,7 +13,7 @@ format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 
 messages:  ## refresh the English catalogue after changing strings
-	DJANGO_DEBUG=true .venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=var
+	DJANGO_DEBUG=true .venv/bin/python manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=artifacts --ignore=tests --ignore=bench
 	DJANGO_DEBUG=true .venv/bin/python manage.py compilemessages --ignore=.venv
 
 bench:
