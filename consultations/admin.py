@@ -11,17 +11,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Organisation
 from companies.services import organisation_duplicates
+from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
-from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.names import person_name
 from kosha_portal.japan.normalize import (
     company_name_key,
@@ -307,7 +306,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return self._labels(RequestedSupport, obj.requested_support)
 
     def _today(self):
-        return jst_date(timezone.now())
+        return clock.today()
 
     @staticmethod
     def _labels(choices, codes):
@@ -556,6 +555,6 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             queryset=queryset, actor=request.user, filters=request.GET.urlencode()
         )
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        stamp = clock.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="consultations-{stamp}.csv"'
         return response

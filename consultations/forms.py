@@ -1,5 +1,3 @@
-import time
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from companies.forms import OrganisationFieldsMixin
+from kosha_portal import clock
 from kosha_portal.japan.forms import (
     KanaField,
     NormalizedCharField,
@@ -185,7 +184,7 @@ class ConsultationFieldsMixin(forms.Form):
 
 
 def started_token() -> str:
-    return signing.dumps(time.time(), salt=TIMESTAMP_SALT)
+    return signing.dumps(clock.now().timestamp(), salt=TIMESTAMP_SALT)
 
 
 class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
@@ -240,7 +239,7 @@ class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
                 ),
                 code="expired",
             ) from None
-        if time.time() - started < settings.CONSULTATION_MIN_FILL_SECONDS:
+        if clock.now().timestamp() - started < settings.CONSULTATION_MIN_FILL_SECONDS:
             raise ValidationError(
                 _(
                     "送信が早すぎるため受け付けられませんでした。内容をご確認のうえ、もう一度送信してください。"

@@ -2,11 +2,10 @@ import datetime
 
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
 from companies.models import Organisation
+from kosha_portal import clock
 from kosha_portal.accounts.services import portal_can_access, portal_target_ids
-from kosha_portal.japan.deadlines import jst_date
 
 from .models import Consultation, ConsultationAttachment, ConsultationMessage
 
@@ -25,7 +24,7 @@ def consultation_with_confirmed_need(organisation) -> Consultation | None:
 
 def overdue_q(today: datetime.date | None = None) -> Q:
     """Open consultations whose reply-by date has passed (JST)."""
-    today = today or jst_date(timezone.now())
+    today = today or clock.today()
     return Q(status__in=OPEN_STATUSES, reply_by__lt=today)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.services import organisation_find_or_create
+from kosha_portal import clock
 from kosha_portal.accounts.services import (
     access_link_issue,
     access_link_url,
@@ -113,7 +114,7 @@ def consultation_submit(
         raise DomainError(
             _("個人情報の取扱いへの同意が必要です。"), field="privacy_consent", code="consent"
         )
-    received_at = received_at or timezone.now()
+    received_at = received_at or clock.now()
     fiscal_year = fiscal_year_of(jst_date(received_at))
     staff = actor if getattr(actor, "is_authenticated", False) else None
     stored: list[ConsultationAttachment] = []
@@ -194,7 +195,7 @@ def _transition(
             code="transition",
         )
     previous = locked.status
-    now = timezone.now()
+    now = clock.now()
     locked.status = target
     if previous in (Status.CLOSED, Status.WITHDRAWN):
         locked.reopened_at = now
@@ -405,7 +406,7 @@ def consultation_dispatch_need_determine(
         locked.dispatch_need_decided_by = (
             actor if getattr(actor, "is_authenticated", False) else None
         )
-        locked.dispatch_need_decided_on = jst_date(timezone.now())
+        locked.dispatch_need_decided_on = clock.today()
         locked.save(
             update_fields=[
                 "dispatch_need",
@@ -510,7 +511,7 @@ def desk_digest_send(*, today: datetime.date | None = None) -> int:
     """Email each desk officer the new and the overdue consultations; once per recipient per day."""
     from .selectors import consultations_new, consultations_overdue
 
-    today = today or jst_date(timezone.now())
+    today = today or clock.today()
     new = list(consultations_new())
     overdue = list(consultations_overdue(today=today))
     sent = 0
@@ -536,7 +537,7 @@ def desk_digest_send(*, today: datetime.date | None = None) -> int:
 
 def consultations_due_for_anonymisation(*, now=None):
     """Closed or withdrawn consultations whose retention period has run out."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.CONSULTATION_RETENTION_DAYS)
+    cutoff = (now or clock.now()) - datetime.timedelta(days=settings.CONSULTATION_RETENTION_DAYS)
     return Consultation.objects.filter(anonymised_at__isnull=True).filter(
         Q(status=Status.CLOSED, closed_at__lt=cutoff)
         | Q(status=Status.WITHDRAWN, withdrawn_at__lt=cutoff)
@@ -559,7 +560,7 @@ def consultation_anonymise(*, consultation: Consultation, actor) -> Consultation
         locked.contact_email = ""
         locked.description = ""
         locked.dispatch_need_reason = ""
-        locked.anonymised_at = timezone.now()
+        locked.anonymised_at = clock.now()
         locked.save()
         locked.messages.update(body="")
         files = list(locked.attachments.all())

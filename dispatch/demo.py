@@ -4,8 +4,7 @@ confirmed. Idempotent."""
 
 import datetime
 
-from django.utils import timezone
-
+from kosha_portal import clock
 from kosha_portal.accounts.demo import ensure_user
 from kosha_portal.accounts.roles import EXPERTS, roles_sync
 from kosha_portal.japan.deadlines import JST
@@ -145,7 +144,7 @@ def _demo_dispatch(stdout, expert):
     if consultation is None:
         return
     year = ProgramYear.objects.get(fiscal_year=2026)
-    now = timezone.now()
+    now = clock.now()
     if not year.window_contains(now):
         return
     try:
@@ -155,7 +154,7 @@ def _demo_dispatch(stdout, expert):
         return
     dispatch = dispatch_decide(
         dispatch=dispatch,
-        decision_date=timezone.localdate(),
+        decision_date=clock.today(),
         decision_number="8産労総第101号",
         expert=expert,
         planned_visits=4,

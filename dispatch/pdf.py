@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.utils import timezone
 
+from kosha_portal import clock
 from kosha_portal.documents.services import document_request, latest_ready_document
 from kosha_portal.japan.wareki import format_wareki
 
@@ -36,7 +37,7 @@ def _common(dispatch: Dispatch) -> dict:
             "name": expert.name if expert else "",
             "qualifications": "、".join(expert.qualification_labels) if expert else "",
         },
-        "issued_on": format_wareki(timezone.localdate()),
+        "issued_on": format_wareki(clock.today()),
     }
 
 

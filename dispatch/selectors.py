@@ -4,9 +4,9 @@ import datetime
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
-from django.utils import timezone
 
 from companies.models import Organisation
+from kosha_portal import clock
 from kosha_portal.japan.deadlines import jst_date
 
 from .models import Dispatch, Expert, ProgramYear, Visit
@@ -14,7 +14,7 @@ from .models import Dispatch, Expert, ProgramYear, Visit
 
 def program_year_for_application(at: datetime.datetime | None = None) -> ProgramYear | None:
     """The program year an application made at ``at`` belongs to: the latest one already open."""
-    at = at or timezone.now()
+    at = at or clock.now()
     return ProgramYear.objects.filter(application_opens_at__lte=at).order_by("-fiscal_year").first()
 
 

@@ -7,10 +7,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.models import Organisation
+from kosha_portal import clock
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
@@ -53,7 +53,7 @@ class DispatchIneligible(DomainError):
 
 
 def _now():
-    return timezone.now()
+    return clock.now()
 
 
 def _today() -> datetime.date:

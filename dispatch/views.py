@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations.models import Consultation
+from kosha_portal import clock
 from kosha_portal.accounts.services import portal_can_access, portal_emails
 from kosha_portal.audit.services import company_actor
 from kosha_portal.documents.views import document_response
@@ -98,7 +98,7 @@ def application_new(request, reference):
             program_year=program_year,
             consultation=consultation,
             attestations=None,
-            at=timezone.now(),
+            at=clock.now(),
         )
     return render(
         request,

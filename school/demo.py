@@ -4,7 +4,7 @@ its sessions and attendance, and a recruiting 第2期."""
 
 import datetime
 
-from django.utils import timezone
+from kosha_portal import clock
 
 from .models import Application, Cohort, CurriculumSession, Instructor
 from .services import (
@@ -233,7 +233,7 @@ def load(stdout):
         first = cohort_finish(cohort=first, actor=ACTOR)
     stdout.write(f"  school: {first} with {first.applications.count()} companies")
 
-    today = timezone.localdate()
+    today = clock.today()
     second, created = Cohort.objects.get_or_create(
         number=2,
         defaults={

@@ -5,9 +5,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kosha_portal import clock
 from kosha_portal.accounts.services import portal_can_access, portal_target_ids
 
 from .models import Application, Attendance, Cohort, Participant
@@ -15,7 +15,7 @@ from .models import Application, Attendance, Cohort, Participant
 
 def cohort_open_for_applications() -> Cohort | None:
     """The next cohort accepting applications today, if any."""
-    today = timezone.localdate()
+    today = clock.today()
     return (
         Cohort.objects.filter(status=Cohort.Status.RECRUITING)
         .filter(Q(application_opens_on__isnull=True) | Q(application_opens_on__lte=today))

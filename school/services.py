@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.services import organisation_find_or_create
+from kosha_portal import clock
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.audit.services import audit_record
 from kosha_portal.documents.services import document_request
@@ -61,7 +61,7 @@ def _cohort_transition(*, cohort: Cohort, to: str, actor) -> Cohort:
             )
         previous = cohort.status
         cohort.status = to
-        setattr(cohort, _COHORT_MILESTONE[to], timezone.now())
+        setattr(cohort, _COHORT_MILESTONE[to], clock.now())
         cohort.save(update_fields=["status", _COHORT_MILESTONE[to]])
         audit_record(
             actor=actor,
@@ -111,7 +111,7 @@ def application_submit(
 ) -> Application:
     """A company applies for a cohort; it receives a confirmation email with its personal link."""
     participants = [p for p in participants if p.get("name")]
-    today = timezone.localdate()
+    today = clock.today()
     with transaction.atomic():
         cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
         _check_accepting(cohort, today)
@@ -212,7 +212,7 @@ def _application_transition(
                 code="transition",
             )
         previous = application.status
-        now = timezone.now()
+        now = clock.now()
         if to == Application.Status.ACCEPTED:
             accepted = cohort.applications.filter(status=Application.Status.ACCEPTED)
             if accepted.count() >= cohort.capacity:
@@ -289,7 +289,7 @@ def roster_import(*, cohort: Cohort, rows: list[dict], actor) -> list[Applicatio
         groups, errors = roster_rows_validate(cohort=cohort, rows=rows)
         if errors:
             raise RosterImportError(errors)
-        now = timezone.now()
+        now = clock.now()
         created = []
         for group in groups:
             organisation = organisation_find_or_create(
@@ -463,7 +463,7 @@ def certificate_issue(
             certificate = Certificate.objects.create(
                 participant=participant,
                 number=f"{cohort.number}-{issued + 1:03d}",
-                issued_on=issued_on or timezone.localdate(),
+                issued_on=issued_on or clock.today(),
                 attendance_percent=Decimal(summary.percent),
             )
             audit_record(actor=actor, action="school.certificate.issue", obj=certificate)
@@ -501,7 +501,7 @@ def roster_pdf_request(*, cohort: Cohort, actor, with_names: bool = True):
                 "cohort_label": cohort.label,
                 "cohort_title": cohort.title,
                 "with_names": with_names,
-                "generated_on": timezone.localdate().isoformat(),
+                "generated_on": clock.today().isoformat(),
                 "rows": [
                     {
                         "number": r.number,

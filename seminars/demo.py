@@ -3,8 +3,7 @@ for registration about a month from today. Idempotent (natural key: 年度 + 回
 
 import datetime
 
-from django.utils import timezone
-
+from kosha_portal import clock
 from kosha_portal.japan.deadlines import JST, end_of_day
 from kosha_portal.japan.fiscal import fiscal_year_of
 
@@ -53,7 +52,7 @@ def load(stdout) -> None:
             },
         )
         stdout.write(f"seminar FY2023 第{number}回 {'created' if created else 'exists'}\n")
-    today = timezone.localdate()
+    today = clock.today()
     day = today + datetime.timedelta(days=30)
     while day.weekday() >= 5:
         day += datetime.timedelta(days=1)
@@ -75,10 +74,10 @@ def load(stdout) -> None:
             "online_seats": 100,
             "online_url": "https://webinar.example.jp/j/kosha-seminar-demo",
             "seats_per_company": 3,
-            "registration_opens_at": timezone.now() - datetime.timedelta(days=1),
+            "registration_opens_at": clock.now() - datetime.timedelta(days=1),
             "registration_closes_at": end_of_day(day - datetime.timedelta(days=3)),
             "status": Seminar.Status.PUBLISHED,
-            "published_at": timezone.now(),
+            "published_at": clock.now(),
         },
     )
     stdout.write(f"seminar FY{year} 第1回 {'created' if created else 'exists'}\n")

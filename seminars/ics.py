@@ -3,9 +3,10 @@
 import datetime
 
 import icalendar
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kosha_portal import clock
 from kosha_portal.japan.deadlines import JST
 
 from .models import Registration
@@ -28,7 +29,7 @@ def _registration_ics(registration: Registration) -> bytes:
     calendar.add("method", "PUBLISH")
     event = icalendar.Event()
     event.add("uid", f"seminar-{seminar.pk}-registration-{registration.pk}@kosha-portal")
-    event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    event.add("dtstamp", clock.now().astimezone(datetime.UTC))
     event.add("dtstart", seminar.starts_at.astimezone(JST))
     event.add("dtend", seminar.ends_at.astimezone(JST))
     event.add("summary", _("【セミナー】%(seminar)s") % {"seminar": seminar})

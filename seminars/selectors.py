@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils import timezone
 
+from kosha_portal import clock
 from kosha_portal.accounts.services import portal_can_access
 
 from .models import Registration, Seminar
@@ -12,14 +12,14 @@ PUBLIC_STATUSES = [Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED, Seminar.S
 
 
 def seminars_upcoming(now=None):
-    now = now or timezone.now()
+    now = now or clock.now()
     return Seminar.objects.filter(
         status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED], ends_at__gte=now
     ).order_by("starts_at")
 
 
 def seminars_past(now=None):
-    now = now or timezone.now()
+    now = now or clock.now()
     return Seminar.objects.filter(
         Q(status=Seminar.Status.FINISHED) | Q(status=Seminar.Status.PUBLISHED, ends_at__lt=now)
     ).order_by("-starts_at")

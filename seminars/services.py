@@ -6,10 +6,10 @@ import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.services import organisation_find_or_create
+from kosha_portal import clock
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.business_days import add_business_days
@@ -54,7 +54,7 @@ def seminar_publish(*, seminar: Seminar, actor) -> Seminar:
             seminar.seats_for(f) for f in seminar.attendance_formats
         ):
             raise DomainError(_("定員が設定されていません。"), code="no_seats")
-        seminar.published_at = timezone.now()
+        seminar.published_at = clock.now()
         seminar.save()
         audit_record(actor=actor, action="seminar.publish", obj=seminar)
         return seminar
@@ -64,7 +64,7 @@ def seminar_cancel(*, seminar: Seminar, reason: str = "", actor) -> Seminar:
     """Cancel the seminar and tell everyone registered (confirmed and waiting)."""
     with transaction.atomic():
         seminar = _seminar_transition(seminar, Seminar.Status.CANCELLED)
-        seminar.cancelled_at = timezone.now()
+        seminar.cancelled_at = clock.now()
         seminar.cancel_reason = reason
         seminar.save()
         registrations = list(
@@ -87,7 +87,7 @@ def seminar_cancel(*, seminar: Seminar, reason: str = "", actor) -> Seminar:
 def seminar_finish(*, seminar: Seminar, actor, now=None) -> Seminar:
     """Close a seminar that has ended: confirmed registrants who were not checked in are
     recorded as no-shows."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         seminar = _seminar_transition(seminar, Seminar.Status.FINISHED)
         if seminar.ends_at > now:
@@ -110,7 +110,7 @@ def seminar_finish(*, seminar: Seminar, actor, now=None) -> Seminar:
 
 
 def registration_is_open(seminar: Seminar, now=None) -> bool:
-    now = now or timezone.now()
+    now = now or clock.now()
     return (
         seminar.status == Seminar.Status.PUBLISHED
         and seminar.registration_opens_at <= now <= seminar.registration_closes_at
@@ -170,7 +170,7 @@ def registration_create(
     """Register a participant: a seat when one is free in the chosen format, otherwise (if they
     agreed) a place on that format's waiting list. Seats, the per-company limit and the one
     registration per address are checked with the seminar row locked."""
-    now = now or timezone.now()
+    now = now or clock.now()
     email = participant["email"].strip().lower()
     attendance_format = participant["format"]
     with transaction.atomic():
@@ -286,7 +286,7 @@ def _transition(registration: Registration, target: str) -> None:
 def registration_cancel(*, registration: Registration, actor, now=None) -> Registration:
     """Cancel a registration (the registrant's own link or staff); a freed seat goes to the
     first on that format's waiting list."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         seminar = _lock_seminar(registration.seminar_id)
         registration = _lock_registration(registration.pk)
@@ -311,7 +311,7 @@ def registration_cancel(*, registration: Registration, actor, now=None) -> Regis
 def waitlist_fill(*, seminar: Seminar, attendance_format: str, actor, now=None) -> list:
     """Promote waiting registrants, first come first served, while seats are free. The caller
     holds the seminar lock (registration_cancel) or this takes it (staff raised the seats)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     promoted = []
     with transaction.atomic():
         seminar = _lock_seminar(seminar.pk)
@@ -340,7 +340,7 @@ def waitlist_fill(*, seminar: Seminar, attendance_format: str, actor, now=None) 
 
 def registration_check_in(*, registration: Registration, actor, now=None) -> Registration:
     """Mark a participant as attended (the tablet at the door)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         registration = _lock_registration(registration.pk)
         if registration.status == Registration.Status.ATTENDED:
@@ -379,7 +379,7 @@ def reminder_due_at(seminar: Seminar, kind: str) -> datetime.datetime:
 
 def registration_reminder_send(*, registration_id: int, kind: str, now=None, actor=None) -> bool:
     """Send one reminder if it is due and not yet handled; True when an email was written."""
-    now = now or timezone.now()
+    now = now or clock.now()
     field = REMINDER_FIELDS[kind]
     with transaction.atomic():
         registration = _lock_registration(registration_id)
@@ -417,7 +417,7 @@ def registration_thanks_send(*, registration_id: int, actor=None) -> bool:
             not in (Registration.Status.ATTENDED, Registration.Status.NO_SHOW)
         ):
             return False
-        registration.thanks_sent_at = timezone.now()
+        registration.thanks_sent_at = clock.now()
         registration.save(update_fields=["thanks_sent_at"])
         sent = emails.send_thanks(registration) is not None
         if sent:

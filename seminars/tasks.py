@@ -2,7 +2,8 @@ import datetime
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
+
+from kosha_portal import clock
 
 from .models import Registration, Seminar
 from .services import (
@@ -20,7 +21,7 @@ def seminar_reminders_send(now=None) -> dict:
     """Hourly: reminders that are due and not yet handled, closing seminars that have ended,
     and the thank-you after them. Safe to run twice: each step is recorded on its row and every
     email carries a dedupe key."""
-    now = now or timezone.now()
+    now = now or clock.now()
     result = {"reminders": 0, "finished": 0, "thanks": 0}
     upcoming = Seminar.objects.filter(
         status=Seminar.Status.PUBLISHED,

@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kosha_portal import clock
 from kosha_portal.audit.services import company_actor
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import csv_bytes
@@ -65,7 +66,7 @@ def seminar_detail(request, pk):
             "is_open": is_open,
             "resend_form": resend_form,
             "seats": selectors.seminar_seats(seminar),
-            "now": timezone.now(),
+            "now": clock.now(),
         },
         status=200,
     )
@@ -114,7 +115,7 @@ def registration_page(request, pk):
     can_cancel = (
         registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITING)
         and seminar.status == Seminar.Status.PUBLISHED
-        and seminar.starts_at > timezone.now()
+        and seminar.starts_at > clock.now()
     )
     return render(
         request,

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
+from kosha_portal import clock
 from kosha_portal.audit.services import audit_record
 
 from .models import AccessLink, token_hash
@@ -28,7 +28,7 @@ def access_link_issue(
         organisation=organisation,
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,
         object_id=str(target.pk) if target is not None else "",
-        expires_at=timezone.now() + timedelta(days=days),
+        expires_at=clock.now() + timedelta(days=days),
     )
     return link, token
 
@@ -43,14 +43,14 @@ def access_link_resolve(token: str) -> AccessLink | None:
     link = AccessLink.objects.filter(token_hash=token_hash(token)).first()
     if link is None or not link.is_active:
         return None
-    AccessLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+    AccessLink.objects.filter(pk=link.pk).update(last_used_at=clock.now())
     return link
 
 
 def access_link_revoke(*, link: AccessLink, actor) -> None:
     with transaction.atomic():
         AccessLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+            revoked_at=clock.now()
         )
         audit_record(actor=actor, action="access_link.revoke", obj=link)
 
@@ -62,7 +62,7 @@ def access_links_revoke_for(*, target, actor) -> int:
         object_id=str(target.pk),
         revoked_at__isnull=True,
     )
-    count = links.update(revoked_at=timezone.now())
+    count = links.update(revoked_at=clock.now())
     if count:
         audit_record(
             actor=actor, action="access_link.revoke_all", obj=target, changes={"count": count}
@@ -107,7 +107,7 @@ def _active_grants(request) -> list[dict]:
     cached = getattr(request, GRANTS_CACHE_ATTR, None)
     if cached is not None:
         return cached
-    now = timezone.now().timestamp()
+    now = clock.now().timestamp()
     grants = [
         g for g in request.session.get(SESSION_KEY, []) if g["expires"] > now and g.get("target")
     ]

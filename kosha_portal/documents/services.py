@@ -4,8 +4,8 @@ from datetime import timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
+from kosha_portal import clock
 from kosha_portal.audit.services import audit_record
 
 from .models import GeneratedDocument
@@ -67,7 +67,7 @@ def document_render_now(*, document_id: int) -> GeneratedDocument | None:
             return document
         document.file.save(f"{document.uuid}.pdf", ContentFile(content), save=False)
         document.status = GeneratedDocument.Status.READY
-        document.rendered_at = timezone.now()
+        document.rendered_at = clock.now()
         document.page_count = pages
         document.size_bytes = len(content)
         document.missing_glyphs = missing[:200]
@@ -79,7 +79,7 @@ def document_render_now(*, document_id: int) -> GeneratedDocument | None:
 def documents_pending_ids(*, older_than_seconds: int = 120, limit: int = 50) -> list[int]:
     """Documents still waiting to be rendered a while after they were requested (their task was
     lost, e.g. while the broker was down)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
     return list(
         GeneratedDocument.objects.filter(
             status=GeneratedDocument.Status.PENDING, created_at__lte=cutoff

@@ -10,8 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
+from kosha_portal import clock
 from kosha_portal.accounts.sealing import access_tokens_seal, access_tokens_unseal
 
 from .models import OutboundEmail
@@ -79,7 +80,7 @@ def email_enqueue(
             }
             for name, content, mimetype in attachments
         ],
-        next_attempt_at=timezone.now(),
+        next_attempt_at=clock.now(),
     )
     if related is not None:
         email.content_type = ContentType.objects.get_for_model(related)
@@ -140,13 +141,13 @@ def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail |
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 email.status = OutboundEmail.Status.FAILED
-                email.failed_at = timezone.now()
+                email.failed_at = clock.now()
                 logger.error(
                     "outbox email %s failed for good after %s attempts", email.pk, email.attempts
                 )
             else:
                 delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.attempts - 1)
-                email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+                email.next_attempt_at = clock.now() + timedelta(seconds=delay)
                 logger.warning(
                     "outbox email %s attempt %s failed; retry in %ss",
                     email.pk,
@@ -155,7 +156,7 @@ def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail |
                 )
         else:
             email.status = OutboundEmail.Status.SENT
-            email.sent_at = timezone.now()
+            email.sent_at = clock.now()
             email.attempts += 1
             email.last_error = ""
         email.save()
@@ -164,7 +165,7 @@ def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail |
 
 def outbound_email_due_ids(*, now=None, limit: int = 200) -> list[int]:
     """Pending emails whose (re)try time has come."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return list(
         OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
@@ -183,7 +184,7 @@ def outbound_email_retry(*, email: OutboundEmail, actor) -> None:
         locked.status = OutboundEmail.Status.PENDING
         locked.attempts = 0
         locked.failed_at = None
-        locked.next_attempt_at = timezone.now()
+        locked.next_attempt_at = clock.now()
         locked.save()
         audit_record(actor=actor, action="email.retry", obj=locked)
         _send_after_commit(locked.pk)
