@@ -25,7 +25,7 @@ from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_of
 from kosha_portal.japan.names import person_name
-from kosha_portal.mail.services import current_language, email_enqueue
+from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
 
 from .models import (
     INTAKE_FIELDS,
@@ -514,24 +514,26 @@ def desk_digest_send(*, today: datetime.date | None = None) -> int:
     today = today or clock.today()
     new = list(consultations_new())
     overdue = list(consultations_overdue(today=today))
+    context = {
+        "today": today,
+        "new": new,
+        "overdue": overdue,
+        "admin_url": settings.SITE_URL + "/" + settings.ADMIN_URL + "consultations/consultation/",
+    }
     sent = 0
-    with transaction.atomic():
-        for recipient in desk_digest_recipients():
-            email = email_enqueue(
+    # One transaction per recipient: a failing one (say, a mistyped address in
+    # DESK_DIGEST_RECIPIENTS) is logged and the others still get their digest.
+    for number, recipient in enumerate(desk_digest_recipients(), start=1):
+        email = write_isolated(
+            f"desk digest {today.isoformat()} recipient #{number}",
+            lambda recipient=recipient: email_enqueue(
                 to=recipient,
                 template="consultations/emails/desk_digest",
-                context={
-                    "today": today,
-                    "new": new,
-                    "overdue": overdue,
-                    "admin_url": settings.SITE_URL
-                    + "/"
-                    + settings.ADMIN_URL
-                    + "consultations/consultation/",
-                },
+                context=context,
                 dedupe_key=f"consultations-digest:{recipient}:{today.isoformat()}",
-            )
-            sent += email is not None
+            ),
+        )
+        sent += email is not None
     return sent
 
 

@@ -21,7 +21,7 @@ from kosha_portal.japan.business_days import (
 )
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.mail.models import OutboundEmail
-from kosha_portal.mail.services import current_language, email_enqueue
+from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
 
 from .eligibility import EligibilityResult, dispatch_eligibility
 from .models import Attestation, Dispatch, EligibilityItem, Expert, Mode, ProgramYear, Survey, Visit
@@ -668,115 +668,118 @@ APPLY_DEADLINE_DAYS = 14
 
 
 def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
-    """Write every reminder that is due and not yet written; running it twice writes nothing new."""
+    """Write every reminder that is due and not yet written; running it twice writes nothing new.
+
+    Each reminder (its link and its email) is its own transaction: one that fails (a template
+    error, say) is logged and tried again at the next run, and the others are written."""
     from consultations.models import Consultation
 
     today = today or _today()
     written = 0
-    with transaction.atomic():
-        upcoming = Visit.objects.filter(
-            status=Visit.Status.SCHEDULED,
-            date__gt=today,
-            date__lte=today + datetime.timedelta(days=10),
-            dispatch__status=Dispatch.Status.DECIDED,
-        ).select_related("dispatch__organisation", "dispatch__expert")
-        for visit in upcoming:
-            if previous_business_day(visit.date) > today:
-                continue
-            key = f"dispatch:visit:{visit.pk}:{visit.date.isoformat()}:day-before"
-            written += bool(
-                _notify_expert(
-                    visit.dispatch,
-                    "reminder_visit",
-                    {"visit": visit, "for_expert": True},
-                    dedupe_key=f"{key}:expert",
-                )
-            )
-            written += bool(
-                _notify_company(
-                    visit.dispatch, "reminder_visit", {"visit": visit}, dedupe_key=f"{key}:company"
-                )
-            )
 
-        past = Visit.objects.filter(
-            status=Visit.Status.SCHEDULED, date__lt=today, dispatch__status=Dispatch.Status.DECIDED
-        ).select_related("dispatch__organisation", "dispatch__expert")
-        for visit in past:
-            if business_days_between(visit.date, today) < REPORT_OVERDUE_BUSINESS_DAYS:
-                continue
-            written += bool(
-                _notify_expert(
-                    visit.dispatch,
-                    "reminder_report_overdue",
-                    {"visit": visit},
-                    dedupe_key=f"dispatch:visit:{visit.pk}:report-overdue",
-                )
-            )
-
-        ending = (
-            Dispatch.objects.filter(
-                status=Dispatch.Status.DECIDED,
-                program_year__dispatch_period_ends_on__gte=today,
-                program_year__dispatch_period_ends_on__lte=today
-                + datetime.timedelta(days=PERIOD_ENDING_DAYS),
-            )
-            .annotate(used=Count("visits", filter=Q(visits__status__in=Visit.COUNTED_STATUSES)))
-            .filter(used__lt=F("planned_visits"))
-            .select_related("organisation", "program_year", "expert")
+    def write(key: str, send, *args, **kwargs) -> None:
+        nonlocal written
+        written += bool(
+            write_isolated(f"reminder {key}", lambda: send(*args, dedupe_key=key, **kwargs))
         )
-        for dispatch in ending:
-            used = dispatch.used
-            written += bool(
-                _notify_company(
-                    dispatch,
-                    "reminder_period_ending",
-                    {"unused": dispatch.planned_visits - used},
-                    dedupe_key=f"dispatch:{dispatch.pk}:period-ending",
-                )
-            )
 
-        for program_year in ProgramYear.objects.all():
-            closes_on = jst_date(program_year.application_closes_at)
-            if (
-                not (closes_on - datetime.timedelta(days=APPLY_DEADLINE_DAYS) <= today <= closes_on)
-                or jst_date(program_year.application_opens_at) > today
-            ):
+    upcoming = Visit.objects.filter(
+        status=Visit.Status.SCHEDULED,
+        date__gt=today,
+        date__lte=today + datetime.timedelta(days=10),
+        dispatch__status=Dispatch.Status.DECIDED,
+    ).select_related("dispatch__organisation", "dispatch__expert")
+    for visit in upcoming:
+        if previous_business_day(visit.date) > today:
+            continue
+        key = f"dispatch:visit:{visit.pk}:{visit.date.isoformat()}:day-before"
+        write(
+            f"{key}:expert",
+            _notify_expert,
+            visit.dispatch,
+            "reminder_visit",
+            {"visit": visit, "for_expert": True},
+        )
+        write(f"{key}:company", _notify_company, visit.dispatch, "reminder_visit", {"visit": visit})
+
+    past = Visit.objects.filter(
+        status=Visit.Status.SCHEDULED, date__lt=today, dispatch__status=Dispatch.Status.DECIDED
+    ).select_related("dispatch__organisation", "dispatch__expert")
+    for visit in past:
+        if business_days_between(visit.date, today) < REPORT_OVERDUE_BUSINESS_DAYS:
+            continue
+        write(
+            f"dispatch:visit:{visit.pk}:report-overdue",
+            _notify_expert,
+            visit.dispatch,
+            "reminder_report_overdue",
+            {"visit": visit},
+        )
+
+    ending = (
+        Dispatch.objects.filter(
+            status=Dispatch.Status.DECIDED,
+            program_year__dispatch_period_ends_on__gte=today,
+            program_year__dispatch_period_ends_on__lte=today
+            + datetime.timedelta(days=PERIOD_ENDING_DAYS),
+        )
+        .annotate(used=Count("visits", filter=Q(visits__status__in=Visit.COUNTED_STATUSES)))
+        .filter(used__lt=F("planned_visits"))
+        .select_related("organisation", "program_year", "expert")
+    )
+    for dispatch in ending:
+        write(
+            f"dispatch:{dispatch.pk}:period-ending",
+            _notify_company,
+            dispatch,
+            "reminder_period_ending",
+            {"unused": dispatch.planned_visits - dispatch.used},
+        )
+
+    for program_year in ProgramYear.objects.all():
+        closes_on = jst_date(program_year.application_closes_at)
+        if (
+            not (closes_on - datetime.timedelta(days=APPLY_DEADLINE_DAYS) <= today <= closes_on)
+            or jst_date(program_year.application_opens_at) > today
+        ):
+            continue
+        consultations = (
+            Consultation.objects.filter(dispatch_need=True)
+            .exclude(status=Consultation.Status.WITHDRAWN)
+            .exclude(organisation__dispatches__program_year=program_year)
+            .select_related("organisation")
+            .order_by("pk")
+        )
+        seen = set()
+        for consultation in consultations:
+            if consultation.organisation_id in seen:
                 continue
-            consultations = (
-                Consultation.objects.filter(dispatch_need=True)
-                .exclude(status=Consultation.Status.WITHDRAWN)
-                .exclude(organisation__dispatches__program_year=program_year)
-                .select_related("organisation")
-                .order_by("pk")
-            )
-            seen = set()
-            for consultation in consultations:
-                if consultation.organisation_id in seen:
-                    continue
-                seen.add(consultation.organisation_id)
-                key = f"dispatch:apply-deadline:{program_year.pk}:{consultation.organisation_id}"
-                if _email_exists(key):
-                    continue
-                _link, token = access_link_issue(
-                    email=consultation.contact_email,
-                    organisation=consultation.organisation,
-                    target=consultation,
-                )
-                written += bool(
-                    email_enqueue(
-                        to=consultation.contact_email,
-                        language=consultation.language,
-                        template="dispatch/emails/reminder_apply_deadline",
-                        context={
-                            "consultation": consultation,
-                            "program_year": program_year,
-                            "closes_at": program_year.application_closes_at,
-                            "url": settings.SITE_URL
-                            + reverse("dispatch:application_new", args=[consultation.reference]),
-                            "link_url": access_link_url(token),
-                        },
-                        dedupe_key=key,
-                        related=consultation,
-                    )
-                )
+            seen.add(consultation.organisation_id)
+            key = f"dispatch:apply-deadline:{program_year.pk}:{consultation.organisation_id}"
+            if _email_exists(key):
+                continue
+            write(key, _remind_apply_deadline, consultation, program_year)
     return written
+
+
+def _remind_apply_deadline(consultation, program_year: ProgramYear, *, dedupe_key: str):
+    _link, token = access_link_issue(
+        email=consultation.contact_email,
+        organisation=consultation.organisation,
+        target=consultation,
+    )
+    return email_enqueue(
+        to=consultation.contact_email,
+        language=consultation.language,
+        template="dispatch/emails/reminder_apply_deadline",
+        context={
+            "consultation": consultation,
+            "program_year": program_year,
+            "closes_at": program_year.application_closes_at,
+            "url": settings.SITE_URL
+            + reverse("dispatch:application_new", args=[consultation.reference]),
+            "link_url": access_link_url(token),
+        },
+        dedupe_key=dedupe_key,
+        related=consultation,
+    )

@@ -212,6 +212,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+# An email claimed for delivery with no outcome after this long is requeued (its worker died).
+# Keep it well above the longest SMTP conversation (several EMAIL_TIMEOUTs): a slow server that is
+# still talking when the row is requeued may receive the message twice.
+OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=900)
 DESK_DIGEST_RECIPIENTS = env.list("DESK_DIGEST_RECIPIENTS", default=[])
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -219,6 +223,11 @@ PDF_FONT_FAMILY = "Noto Sans CJK JP"
 PDF_FONT_FILE = env.str(
     "PDF_FONT_FILE", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 )
+# A render that raises is retried after PDF_RETRY_BASE_SECONDS (doubling) up to PDF_MAX_ATTEMPTS;
+# one claimed with no outcome after PDF_RENDER_TIMEOUT_SECONDS is requeued (its worker died).
+PDF_MAX_ATTEMPTS = env.int("PDF_MAX_ATTEMPTS", default=3)
+PDF_RETRY_BASE_SECONDS = env.int("PDF_RETRY_BASE_SECONDS", default=300)
+PDF_RENDER_TIMEOUT_SECONDS = env.int("PDF_RENDER_TIMEOUT_SECONDS", default=900)
 
 # --- Program facts shown in the header (DOMAIN §1) ----------------------------------------------
 PROGRAM = {

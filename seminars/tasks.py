@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from kosha_portal import clock
+from kosha_portal.mail.services import write_isolated
 
 from .models import Registration, Seminar
 from .services import (
@@ -20,7 +21,8 @@ from .services import (
 def seminar_reminders_send(now=None) -> dict:
     """Hourly: reminders that are due and not yet handled, closing seminars that have ended,
     and the thank-you after them. Safe to run twice: each step is recorded on its row and every
-    email carries a dedupe key."""
+    email carries a dedupe key. Each step is its own transaction: one that fails is logged and
+    retried at the next run, and the others go ahead."""
     now = now or clock.now()
     result = {"reminders": 0, "finished": 0, "thanks": 0}
     upcoming = Seminar.objects.filter(
@@ -39,15 +41,23 @@ def seminar_reminders_send(now=None) -> dict:
                 seminar=seminar, status=Registration.Status.CONFIRMED, **{f"{field}__isnull": True}
             ).values_list("pk", flat=True)
             for registration_id in list(ids):
-                result["reminders"] += registration_reminder_send(
-                    registration_id=registration_id, kind=kind, now=now
+                result["reminders"] += bool(
+                    write_isolated(
+                        f"seminar registration {registration_id} reminder {kind}",
+                        lambda pk=registration_id, kind=kind: registration_reminder_send(
+                            registration_id=pk, kind=kind, now=now
+                        ),
+                    )
                 )
     delay = datetime.timedelta(hours=getattr(settings, "SEMINAR_THANKS_DELAY_HOURS", 2))
     for seminar in Seminar.objects.filter(
         status=Seminar.Status.PUBLISHED, ends_at__lte=now - delay
     ):
-        seminar_finish(seminar=seminar, actor=None, now=now)
-        result["finished"] += 1
+        finished = write_isolated(
+            f"seminar {seminar.pk} finish",
+            lambda seminar=seminar: seminar_finish(seminar=seminar, actor=None, now=now),
+        )
+        result["finished"] += finished is not None
     ids = Registration.objects.filter(
         seminar__status=Seminar.Status.FINISHED,
         thanks_sent_at__isnull=True,
@@ -55,5 +65,10 @@ def seminar_reminders_send(now=None) -> dict:
         seminar__finished_at__gte=now - datetime.timedelta(days=14),
     ).values_list("pk", flat=True)
     for registration_id in list(ids):
-        result["thanks"] += registration_thanks_send(registration_id=registration_id)
+        result["thanks"] += bool(
+            write_isolated(
+                f"seminar registration {registration_id} thanks",
+                lambda pk=registration_id: registration_thanks_send(registration_id=pk),
+            )
+        )
     return result

@@ -124,3 +124,21 @@ def delivered_access_link(mailoutbox):
         raise AssertionError(f"no personal link was delivered to {to}")
 
     return find
+
+
+@pytest.fixture
+def broken_templates(settings, tmp_path):
+    """Shadows real templates with test versions: ``broken_templates({"app/emails/x.txt": "..."})``.
+    Use it to make one email's template raise, the way a faulty template would in production."""
+    import copy
+
+    def shadow(files: dict[str, str]):
+        for name, text in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        templates = copy.deepcopy(settings.TEMPLATES)
+        templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+        settings.TEMPLATES = templates
+
+    return shadow

@@ -3,12 +3,20 @@
 An email that carries a personal link is stored with the link sealed (``/access/sealed-<id>/``);
 delivery gives the link a fresh token, puts it into the outgoing message only, and keeps just its
 hash. So neither the outbox table, nor the admin that shows it, nor a database backup holds a
-working link. The token the business code issued is replaced by the delivered one."""
+working link. The token the business code issued is replaced by the delivered one.
 
+Delivery passes the email's Message-ID as ``key``: the token is then derived from it, the link
+and the secret key, so every attempt of one email carries the same token. An email delivered
+twice (a worker killed after the server's 250, then requeued) therefore carries a working link in
+both copies, and a receiver that drops the repeat by its Message-ID leaves the reader one that
+works. The derived token is not in the database: computing it needs SECRET_KEY."""
+
+import base64
 import re
 import secrets
 
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 from .models import AccessLink, token_hash
 
@@ -34,17 +42,28 @@ def access_tokens_seal(*bodies: str) -> list[str]:
     return [_TOKEN_IN_URL.sub(sealed, body) for body in bodies]
 
 
-def access_tokens_unseal(*bodies: str) -> list[str]:
-    """Give every sealed link a fresh token and return the bodies to send. Call it inside the
-    delivery transaction: the new hashes are saved with the delivery."""
+def _delivery_token(key: str, link_id: int) -> str:
+    digest = salted_hmac(
+        "kosha_portal.accounts.sealing.delivery", f"{key}:{link_id}", algorithm="sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def access_tokens_unseal(*bodies: str, key: str | None = None) -> list[str]:
+    """Give every sealed link its delivery token and return the bodies to send; the new hashes
+    are saved before the message leaves (commit them before talking to the mail server).
+
+    With ``key`` (the email's Message-ID) the token is the same at every call for that key;
+    without it each call mints a random one."""
     ids = {int(m.group(1)) for body in bodies for m in _SEALED.finditer(body)}
     if not ids:
         return list(bodies)
     fresh = {}
     for link in AccessLink.objects.select_for_update().filter(pk__in=ids):
-        token = secrets.token_urlsafe(32)
-        link.token_hash = token_hash(token)
-        link.save(update_fields=["token_hash"])
+        token = _delivery_token(key, link.pk) if key else secrets.token_urlsafe(32)
+        if link.token_hash != token_hash(token):
+            link.token_hash = token_hash(token)
+            link.save(update_fields=["token_hash"])
         fresh[link.pk] = token
 
     def unsealed(match):

@@ -13,6 +13,7 @@ class GeneratedDocumentAdmin(admin.ModelAdmin):
         "kind",
         "filename",
         "status",
+        "attempts",
         "page_count",
         "size_bytes",
         "download",

@@ -12,10 +12,16 @@ def _document_path(instance, filename):
 
 
 class GeneratedDocument(models.Model):
-    """A PDF rendered from a template and a frozen context, stored as a private file."""
+    """A PDF rendered from a template and a frozen context, stored as a private file.
+
+    Rendering claims the row (RENDERING, ``claimed_at``, one more attempt) in a short transaction,
+    runs WeasyPrint outside any transaction and records the outcome in another. A render that
+    raises is retried at ``next_attempt_at`` (backoff) and ends FAILED after PDF_MAX_ATTEMPTS; one
+    left RENDERING by a killed worker is requeued after PDF_RENDER_TIMEOUT_SECONDS."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("作成中")
+        RENDERING = "rendering", _("作成処理中")
         READY = "ready", _("作成済み")
         FAILED = "failed", _("作成失敗")
 
@@ -35,6 +41,9 @@ class GeneratedDocument(models.Model):
     size_bytes = models.PositiveIntegerField(_("サイズ"), null=True, blank=True)
     missing_glyphs = models.CharField(_("表示できない文字"), max_length=200, blank=True)
     error = models.TextField(_("エラー"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
+    claimed_at = models.DateTimeField(_("作成開始日時"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("次回試行"), null=True, blank=True)
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     related = GenericForeignKey("content_type", "object_id")
@@ -45,7 +54,7 @@ class GeneratedDocument(models.Model):
         verbose_name_plural = _("帳票")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "ready", "failed"]),
+                condition=Q(status__in=["pending", "rendering", "ready", "failed"]),
                 name="generated_document_status_valid",
             ),
         ]

@@ -1,3 +1,7 @@
+import uuid
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -5,14 +9,25 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+def new_message_id() -> str:
+    """A globally unique Message-ID on the sender's domain, generated once per email: every
+    delivery attempt carries the same one, so a receiver can drop a repeat."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "kosha-portal"
+    return f"<outbox.{uuid.uuid4().hex}@{domain}>"
+
+
 class OutboundEmail(models.Model):
     """One email, written in the same transaction as the change that causes it (the outbox).
 
-    A task delivers it and marks it sent; a failed delivery waits ``next_attempt_at`` (backoff) and
-    ends as FAILED after OUTBOX_MAX_ATTEMPTS; staff can retry it from the admin."""
+    Delivery claims the row (SENDING, ``claimed_at``, one more attempt) in a short transaction,
+    talks SMTP outside any transaction and records the outcome in another. A transient failure
+    waits ``next_attempt_at`` (backoff) and ends as FAILED after OUTBOX_MAX_ATTEMPTS; a permanent
+    one (SMTP 5xx) fails at once; a row left SENDING by a killed worker is requeued after
+    OUTBOX_SENDING_TIMEOUT_SECONDS. Staff can retry a failed row from the admin."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("送信待ち")
+        SENDING = "sending", _("送信中")
         SENT = "sent", _("送信済み")
         FAILED = "failed", _("送信失敗")
         CANCELLED = "cancelled", _("取消")
@@ -37,7 +52,11 @@ class OutboundEmail(models.Model):
         unique=True,
         help_text=_("同じキーのメールは一度しか作られません（リマインダーの二重送信防止）。"),
     )
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, unique=True, default=new_message_id, editable=False
+    )
     attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
+    claimed_at = models.DateTimeField(_("送信開始日時"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("次回試行"), null=True, blank=True, db_index=True)
     last_error = models.TextField(_("最後のエラー"), blank=True)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
@@ -52,7 +71,7 @@ class OutboundEmail(models.Model):
         verbose_name_plural = _("送信メール（アウトボックス）")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sent", "failed", "cancelled"]),
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
                 name="outbound_email_status_valid",
             ),
         ]
@@ -60,7 +79,3 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.subject}"
-
-    @property
-    def message_id(self) -> str:
-        return f"<outbox-{self.pk}@kosha-portal>"

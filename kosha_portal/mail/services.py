@@ -3,21 +3,28 @@
 import base64
 import logging
 import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from kosha_portal import clock
 from kosha_portal.accounts.sealing import access_tokens_seal, access_tokens_unseal
 
+from .failures import exception_reason, smtp_code
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def current_language() -> str:
@@ -96,6 +103,19 @@ def email_enqueue(
     return email
 
 
+def write_isolated(label: str, write: Callable[[], T]) -> T | None:
+    """Run ``write`` in its own transaction for a periodic job that writes many independent rows
+    (reminders, digests): what one raises is rolled back, logged under ``label`` (an id or a
+    dedupe key, never personal data) and does not stop the others. Nothing of it is saved, so
+    the job's next run tries it again."""
+    try:
+        with transaction.atomic():
+            return write()
+    except Exception as exc:  # noqa: BLE001 - one bad row must not drop the others
+        logger.error("%s was not written: %s", label, exception_reason(exc))
+        return None
+
+
 def _send_after_commit(email_id: int) -> None:
     from .tasks import outbound_email_send
 
@@ -104,8 +124,66 @@ def _send_after_commit(email_id: int) -> None:
     transaction.on_commit(lambda: outbound_email_send.delay(email_id), robust=True)
 
 
+# --- delivery ------------------------------------------------------------------------------------
+#
+# A delivery is three steps, none of which holds a transaction or a row lock while waiting on the
+# mail server: claim the row (SENDING, claimed_at, one more attempt) and commit; build the message
+# and talk SMTP; record the outcome in a second short transaction. A worker killed in between
+# leaves the row SENDING, and outbox_flush requeues it after OUTBOX_SENDING_TIMEOUT_SECONDS.
+# docs/architecture.md ("Outbox") says what a crash can still do.
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery attempt came to: ``sent``, ``retry`` (back in the queue after backoff),
+    ``failed`` (for good) or ``unreachable`` (the server could not be reached at all; retried)."""
+
+    email_id: int
+    outcome: str
+    reason: str = ""
+
+
+def _due(now) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def _backoff_seconds(attempts: int) -> int:
+    return settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+
+
+def outbound_email_claim(*, email_id: int, now=None) -> OutboundEmail | None:
+    """Claim one pending, due email for delivery and commit the claim at once; None when another
+    worker holds it, it is not due, or it is no longer pending. The claim counts as an attempt."""
+    now = now or clock.now()
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(_due(now), pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if email is None:
+            return None
+        email.status = OutboundEmail.Status.SENDING
+        email.claimed_at = now
+        email.attempts += 1
+        email.save(update_fields=["status", "claimed_at", "attempts"])
+    return email
+
+
+def _claimed(email: OutboundEmail):
+    """The row as long as it is still held by this claim (same attempt, same claim time)."""
+    return OutboundEmail.objects.filter(
+        pk=email.pk, attempts=email.attempts, claimed_at=email.claimed_at
+    )
+
+
 def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
-    body_text, body_html = access_tokens_unseal(email.body_text, email.body_html)
+    # The links' delivery tokens are derived from the Message-ID, so every attempt of this email
+    # carries the same working link; their hashes are committed before the server sees DATA.
+    with transaction.atomic():
+        body_text, body_html = access_tokens_unseal(
+            email.body_text, email.body_html, key=email.message_id
+        )
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=body_text,
@@ -119,72 +197,181 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         message.attach_alternative(body_html, "text/html")
     for item in email.attachments:
         message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])
+    # Encode now: a message that cannot be encoded fails before a connection is opened.
+    message.message().as_bytes()
     return message
 
 
-def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail | None:
-    """Deliver one pending email; a second call for the same row delivers nothing.
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception as exc:  # noqa: BLE001 - the outcome is recorded; QUIT is a courtesy
+        logger.info("outbox: closing the mail connection failed: %s", exception_reason(exc))
 
-    The row stays locked while the SMTP conversation runs, so two workers never both send it."""
-    with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
-            .first()
+
+def _record_sent(email: OutboundEmail) -> Delivery:
+    # Also when the row was requeued meanwhile (a slow server, not a dead worker) but not yet
+    # claimed again: it was delivered, and must not go out a second time.
+    updated = (
+        _claimed(email)
+        .exclude(status=OutboundEmail.Status.SENT)
+        .update(
+            status=OutboundEmail.Status.SENT,
+            sent_at=clock.now(),
+            last_error="",
+            next_attempt_at=None,
         )
-        if email is None:
-            return None
-        try:
-            _build_message(email, connection or get_connection()).send()
-        except (smtplib.SMTPException, OSError) as exc:
-            email.attempts += 1
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    )
+    if not updated:
+        logger.warning(
+            "outbox email %s was delivered by attempt %s after another attempt had claimed it",
+            email.pk,
+            email.attempts,
+        )
+    return Delivery(email.pk, "sent")
+
+
+def _record_failure(email: OutboundEmail, exc: Exception, *, permanent: bool, phase: str):
+    reason = exception_reason(exc)
+    now = clock.now()
+    with transaction.atomic():
+        row = (
+            _claimed(email).select_for_update().filter(status=OutboundEmail.Status.SENDING).first()
+        )
+        if row is None:  # requeued and claimed again meanwhile: that attempt owns the row
+            logger.warning(
+                "outbox email %s attempt %s failed late: %s", email.pk, email.attempts, reason
+            )
+            return Delivery(email.pk, "retry", reason)
+        row.last_error = reason
+        if permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            row.status = OutboundEmail.Status.FAILED
+            row.failed_at = now
+            row.next_attempt_at = None
+            outcome = "failed"
+        else:
+            row.status = OutboundEmail.Status.PENDING
+            row.next_attempt_at = now + timedelta(seconds=_backoff_seconds(row.attempts))
+            outcome = "unreachable" if phase == "connect" else "retry"
+        row.save(update_fields=["last_error", "status", "failed_at", "next_attempt_at"])
+    if outcome == "failed":
+        logger.error(
+            "outbox email %s failed for good after %s attempt(s): %s",
+            email.pk,
+            row.attempts,
+            reason,
+        )
+    else:
+        logger.warning(
+            "outbox email %s attempt %s failed (%s); next try at %s",
+            email.pk,
+            row.attempts,
+            reason,
+            row.next_attempt_at.isoformat(),
+        )
+    return Delivery(email.pk, outcome, reason)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx reply to this message's envelope or content: sending it again cannot help."""
+    code = smtp_code(exc)
+    return code is not None and 500 <= code < 600
+
+
+def outbound_email_deliver(*, email_id: int) -> Delivery | None:
+    """Deliver one pending email; None when there was nothing to do (already sent, claimed by
+    another worker, or not due). Never raises for a delivery problem: every exception counts as
+    an attempt and is recorded with its reason."""
+    email = outbound_email_claim(email_id=email_id)
+    if email is None:
+        return None
+    connection = get_connection()
+    phase = "build"
+    try:
+        message = _build_message(email, connection)
+        phase = "connect"  # greeting, EHLO, STARTTLS, login: nothing about this message yet
+        connection.open()
+        phase = "send"  # MAIL, RCPT, DATA
+        if connection.send_messages([message]) != 1:
+            raise smtplib.SMTPException("the mail backend did not send the message")
+    except Exception as exc:  # noqa: BLE001 - any failure is this attempt's outcome
+        _close_quietly(connection)
+        return _record_failure(
+            email, exc, permanent=phase == "send" and _is_permanent(exc), phase=phase
+        )
+    # Recorded right after the server's 250 for DATA, before QUIT: a QUIT that fails or never
+    # comes does not make a delivered message look undelivered.
+    delivery = _record_sent(email)
+    _close_quietly(connection)
+    return delivery
+
+
+def outbound_email_requeue_stuck(*, now=None) -> int:
+    """Put back in the queue every email left SENDING longer than OUTBOX_SENDING_TIMEOUT_SECONDS
+    (its worker was killed or lost its database connection); one that used its last attempt is
+    marked failed."""
+    now = now or clock.now()
+    cutoff = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
+    with transaction.atomic():
+        stuck = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+                status=OutboundEmail.Status.SENDING, claimed_at__lt=cutoff
+            )
+        )
+        for email in stuck:
+            email.last_error = (
+                f"no outcome recorded within {settings.OUTBOX_SENDING_TIMEOUT_SECONDS}s of "
+                f"attempt {email.attempts} (worker stopped?); requeued"
+            )
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 email.status = OutboundEmail.Status.FAILED
-                email.failed_at = clock.now()
-                logger.error(
-                    "outbox email %s failed for good after %s attempts", email.pk, email.attempts
-                )
+                email.failed_at = now
+                email.next_attempt_at = None
             else:
-                delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.attempts - 1)
-                email.next_attempt_at = clock.now() + timedelta(seconds=delay)
-                logger.warning(
-                    "outbox email %s attempt %s failed; retry in %ss",
-                    email.pk,
-                    email.attempts,
-                    delay,
-                )
-        else:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = clock.now()
-            email.attempts += 1
-            email.last_error = ""
-        email.save()
-        return email
+                email.status = OutboundEmail.Status.PENDING
+                email.next_attempt_at = now
+            email.save(update_fields=["last_error", "status", "failed_at", "next_attempt_at"])
+            logger.warning(
+                "outbox email %s was in flight since %s without an outcome; now %s",
+                email.pk,
+                email.claimed_at.isoformat(),
+                email.status,
+            )
+    return len(stuck)
 
 
 def outbound_email_due_ids(*, now=None, limit: int = 200) -> list[int]:
-    """Pending emails whose (re)try time has come."""
+    """Pending emails whose (re)try time has come, longest waiting first."""
     now = now or clock.now()
     return list(
-        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        OutboundEmail.objects.filter(_due(now), status=OutboundEmail.Status.PENDING)
+        .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def outbound_email_retry(*, email: OutboundEmail, actor) -> None:
-    """Staff put a failed (or cancelled) email back in the queue."""
+RETRYABLE = (
+    OutboundEmail.Status.FAILED,
+    OutboundEmail.Status.CANCELLED,
+    OutboundEmail.Status.PENDING,
+)
+
+
+def outbound_email_retry(*, email: OutboundEmail, actor) -> bool:
+    """Staff put a failed (or cancelled, or waiting) email back in the queue to be sent now, with
+    a fresh set of attempts; False for one that is sent or being sent."""
     from kosha_portal.audit.services import audit_record
 
     with transaction.atomic():
         locked = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-        if locked.status == OutboundEmail.Status.SENT:
-            return
+        if locked.status not in RETRYABLE:
+            return False
+        previous = {"status": locked.status, "attempts": locked.attempts}
         locked.status = OutboundEmail.Status.PENDING
         locked.attempts = 0
         locked.failed_at = None
         locked.next_attempt_at = clock.now()
-        locked.save()
-        audit_record(actor=actor, action="email.retry", obj=locked)
+        locked.save(update_fields=["status", "attempts", "failed_at", "next_attempt_at"])
+        audit_record(actor=actor, action="email.retry", obj=locked, changes=previous)
         _send_after_commit(locked.pk)
+    return True

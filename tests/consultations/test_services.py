@@ -1,3 +1,4 @@
+import datetime
 import threading
 
 import pytest
@@ -120,6 +121,24 @@ def test_digest_goes_to_desk_staff_once_per_day(make_consultation, desk_user, se
     assert sorted(emails.values_list("to", flat=True)) == ["desk-list@example.jp", desk_user.email]
     body = emails.first().body_text
     assert c.reference in body and "回答期限を過ぎた相談（1）" in body
+
+
+def test_one_recipient_that_cannot_be_written_does_not_drop_the_others_digest(
+    make_consultation, desk_user, settings, caplog
+):
+    # A mistyped entry in DESK_DIGEST_RECIPIENTS: longer than an address column holds.
+    too_long = "desk-" + "x" * 250 + "@example.jp"
+    settings.DESK_DIGEST_RECIPIENTS = ["a-list@example.jp", too_long, "z-list@example.jp"]
+    make_consultation()
+    assert desk_digest_send(today=datetime.date(2026, 12, 1)) == 3
+    emails = OutboundEmail.objects.filter(template="consultations/emails/desk_digest")
+    assert sorted(emails.values_list("to", flat=True)) == [
+        "a-list@example.jp",
+        desk_user.email,
+        "z-list@example.jp",
+    ]
+    assert "desk digest 2026-12-01 recipient #2 was not written: DataError" in caplog.text
+    assert "xxxx" not in caplog.text
 
 
 def test_digest_task_runs(desk_user, make_consultation):

@@ -1,6 +1,8 @@
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from dispatch import services
 from dispatch.tasks import dispatch_reminders_send
@@ -9,6 +11,7 @@ from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def _by_template():
@@ -63,6 +66,52 @@ def test_each_reminder_is_written_once_when_the_job_runs_twice(year2026):
     assert services.dispatch_reminders_send(today=datetime.date(2027, 2, 13)) == 0
     ending = OutboundEmail.objects.get(template="dispatch/emails/reminder_period_ending")
     assert ending.to == dispatch.contact_email and "2回分" in ending.body_text
+
+
+def test_one_failing_reminder_template_does_not_drop_the_other_reminders(
+    year2026, broken_templates, settings, caplog
+):
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 10, 0, tzinfo=JST), tick=False):
+        dispatch = f.decided_dispatch(year2026, planned=3)
+        services.visit_schedule(
+            dispatch=dispatch,
+            date=datetime.date(2026, 12, 1),
+            start_time=datetime.time(14),
+            mode="onsite",
+            place="本社",
+            actor="e",
+        )
+        overdue = services.visit_schedule(
+            dispatch=dispatch,
+            date=datetime.date(2026, 11, 20),
+            start_time=None,
+            mode="online",
+            actor="e",
+        )
+        original = settings.TEMPLATES
+        broken_templates(
+            {
+                "dispatch/emails/reminder_report_overdue.txt": (
+                    '{% include "dispatch/emails/does_not_exist.txt" %}'
+                )
+            }
+        )
+        today = datetime.date(2026, 11, 30)
+        assert services.dispatch_reminders_send(today=today) == 2
+        assert _by_template() == sorted(
+            [
+                ("reminder_visit", dispatch.contact_email),
+                ("reminder_visit", dispatch.expert.email),
+            ]
+        )
+        assert f"dispatch:visit:{overdue.pk}:report-overdue was not written" in caplog.text
+        assert "TemplateDoesNotExist" in caplog.text
+        assert dispatch.expert.email not in caplog.text
+
+        # Nothing of the failed one was kept, so the next run writes it once the template works.
+        settings.TEMPLATES = original
+        assert services.dispatch_reminders_send(today=today) == 1
+        assert ("reminder_report_overdue", dispatch.expert.email) in _by_template()
 
 
 def test_celery_task_runs_the_same_job(year2026):

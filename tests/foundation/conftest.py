@@ -24,23 +24,51 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    """Keeps every message it accepts; answers ``451`` to the next ``fail_next`` deliveries."""
+    """Keeps every message it accepts; answers ``451`` to the next ``fail_next`` deliveries.
+
+    Per recipient it can also be told what to answer: ``refuse_rcpt[address] = "550 ..."`` refuses
+    the address at RCPT every time; ``script(address, reply, ...)`` answers DATA with the given
+    replies in turn (``"drop"`` closes the connection without a reply) and accepts afterwards.
+    ``attempts`` lists every DATA it saw as (recipient, Message-ID, reply); ``on_data`` (if set)
+    is called with the envelope before the reply, while the client waits for it."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.attempts: list[tuple[str, str, str]] = []
+        self.refuse_rcpt: dict[str, str] = {}
+        self.scripts: dict[str, list[str]] = {}
         self.fail_next = 0
         self.delay = 0.0
+        self.on_data = None
+
+    def script(self, address: str, *replies: str) -> None:
+        self.scripts[address.lower()] = list(replies)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse_rcpt:
+            return self.refuse_rcpt[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        recipient = envelope.rcpt_tos[0].lower()
+        pending = self.scripts.get(recipient)
+        reply = pending.pop(0) if pending else "250 OK"
         if self.fail_next:
             self.fail_next -= 1
-            return "451 4.3.0 Try again later"
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
+            reply = "451 4.3.0 Try again later"
+        self.attempts.append((recipient, message["Message-ID"], reply))
+        if self.on_data is not None:
+            self.on_data(envelope)
+        if reply == "drop":
+            server.transport.close()
+            return "421 closed"  # never reaches the client: the connection is gone
+        if reply.startswith("250"):
+            self.messages.append(message)
+        return reply
 
 
 class SmtpServer:

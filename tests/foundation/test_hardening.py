@@ -52,15 +52,28 @@ def test_the_outbox_never_holds_a_working_link(
     assert client.get(f"/access/{issued_token}/").status_code == 404
 
 
-def test_every_delivery_attempt_gets_its_own_token(django_capture_on_commit_callbacks, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_every_attempt_of_one_email_carries_the_same_working_token(
+    django_capture_on_commit_callbacks, client, mailoutbox
+):
+    """A repeated delivery (a worker killed after the server's 250, then requeued) must not
+    disable the link in the copy the reader already has, which a receiver that drops repeats by
+    Message-ID keeps; another email to the same person gets a token of its own."""
     organisation = OrganisationFactory()
     link, _token = enqueue_link_mail(django_capture_on_commit_callbacks, organisation)
     first_hash = type(link).objects.get(pk=link.pk).token_hash
     email = OutboundEmail.objects.get()
     OutboundEmail.objects.filter(pk=email.pk).update(status=OutboundEmail.Status.PENDING)
     outbox_flush()
-    assert type(link).objects.get(pk=link.pk).token_hash != first_hash
+    assert type(link).objects.get(pk=link.pk).token_hash == first_hash
+    first, second = mailoutbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    path = TOKEN_URL.search(first.body).group(1)
+    assert TOKEN_URL.search(second.body).group(1) == path
+    assert client.get(path).status_code == 302
+
+    other, _token = enqueue_link_mail(django_capture_on_commit_callbacks, organisation)
+    assert TOKEN_URL.search(mailoutbox[2].body).group(1) != path
+    assert type(other).objects.get(pk=other.pk).token_hash != first_hash
 
 
 def test_a_broker_outage_leaves_the_change_saved_and_the_mail_queued(

@@ -138,7 +138,8 @@ def test_staff_download_is_permission_checked(
     assert missing.status_code == 404
 
 
-def test_a_render_failure_is_recorded(django_capture_on_commit_callbacks, caplog):
+def test_a_render_failure_is_recorded(django_capture_on_commit_callbacks, caplog, settings):
+    settings.PDF_MAX_ATTEMPTS = 1
     with django_capture_on_commit_callbacks(execute=True):
         document = document_request(
             kind="sample",

@@ -1,8 +1,10 @@
 import base64
 import datetime
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import time_machine
 
 from kosha_portal.mail.models import OutboundEmail
 from seminars import services
@@ -13,6 +15,7 @@ from seminars.tasks import seminar_reminders_send
 from .factories import SeminarFactory, register
 
 pytestmark = pytest.mark.django_db
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def _mail(template):
@@ -98,3 +101,43 @@ def test_venue_ics_has_the_venue_and_no_online_url():
     assert "SECRET-ONLINE" not in data
     event = next(iter(icalendar.Calendar.from_ical(data).walk("VEVENT")))
     assert "秋葉原庁舎" in str(event["LOCATION"])
+
+
+BROKEN_FOR_HANAKO1 = (
+    '{% if registration.name == "山田 花子1" %}{% include "seminars/emails/does_not_exist.txt" %}'
+    "{% endif %}{{ registration.name }} 様"
+)
+
+
+def test_one_failing_reminder_or_thank_you_does_not_drop_the_others(
+    broken_templates, settings, caplog
+):
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=JST), tick=False):
+        seminar = SeminarFactory(venue_seats=5)
+        broken, others = register(seminar, 1), [register(seminar, n) for n in (2, 3)]
+        original = settings.TEMPLATES
+        broken_templates(
+            {
+                "seminars/emails/reminder.txt": BROKEN_FOR_HANAKO1,
+                "seminars/emails/thanks.txt": BROKEN_FOR_HANAKO1,
+            }
+        )
+        early = services.reminder_due_at(seminar, services.REMINDER_EARLY)
+        assert seminar_reminders_send(now=early + datetime.timedelta(minutes=5))["reminders"] == 2
+        assert sorted(_mail("reminder").values_list("to", flat=True)) == sorted(
+            r.email for r in others
+        )
+        assert f"seminar registration {broken.pk} reminder early was not written" in caplog.text
+        # Its transaction rolled back: the reminder is still due and goes out once fixed.
+        assert Registration.objects.get(pk=broken.pk).reminder_early_at is None
+
+        after = seminar.ends_at + datetime.timedelta(hours=3)
+        result = seminar_reminders_send(now=after)
+        assert result["finished"] == 1 and result["thanks"] == 2
+        assert not _mail("thanks").filter(to=broken.email).exists()
+        assert Registration.objects.get(pk=broken.pk).thanks_sent_at is None
+
+        settings.TEMPLATES = original
+        assert seminar_reminders_send(now=after + datetime.timedelta(hours=1))["thanks"] == 1
+        assert _mail("thanks").filter(to=broken.email).count() == 1
+        assert broken.email not in caplog.text
