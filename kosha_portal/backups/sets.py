@@ -210,10 +210,11 @@ def _dump(database: Database, snapshot: str, target: Path, recipients: list[str]
     with tempfile.TemporaryFile() as stderr:
         if not recipients:
             # A seekable file lets pg_dump record data offsets (parallel or partial restores).
+            # Created first so that it is private from its first byte.
+            _open_private(target).close()
             result = subprocess.run(  # noqa: S603
                 [*args, f"--file={target}"], env=env, stderr=stderr, stdout=subprocess.DEVNULL
             )
-            target.chmod(0o600)
             plain = {"plain_sha256": None, "plain_size": None}
         else:
             sink = _EncryptingSink(target, recipients)
