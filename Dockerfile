@@ -7,10 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # WeasyPrint needs Pango/HarfBuzz; fonts-noto-cjk provides the embedded Japanese PDF font
-# (PDF_FONT_FILE); gettext is needed by compilemessages.
+# (PDF_FONT_FILE); gettext is needed by compilemessages; pg_dump/pg_restore (the same major
+# version as the postgres:15 service) and age are used by manage.py backup / restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk gettext \
+        postgresql-client-15 age \
     && rm -rf /var/lib/apt/lists/* \
     && fc-cache -f
 
@@ -30,12 +32,14 @@ RUN DJANGO_DEBUG=true python manage.py compilemessages --ignore=.venv -v 0 \
 
 RUN groupadd --system --gid 10001 kosha \
     && useradd --system --uid 10001 --gid kosha --home-dir /app --shell /usr/sbin/nologin kosha \
-    && mkdir -p /app/var /data/private \
-    && chown -R kosha:kosha /app/var /data/private
+    && mkdir -p /app/var /data/private /data/backups \
+    && chown -R kosha:kosha /app/var /data/private /data/backups \
+    && chmod 0700 /data/backups
 
 USER kosha
 
 ENV PRIVATE_FILES_ROOT=/data/private \
+    BACKUP_ROOT=/data/backups \
     GUNICORN_BIND=0.0.0.0:8000
 
 EXPOSE 8000

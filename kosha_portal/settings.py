@@ -193,6 +193,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- Backups (kosha_portal/backups, docs/backups.md) ----------------------------------------------
+# Where `manage.py backup` writes its sets (a volume of its own in docker-compose.yml).
+BACKUP_ROOT = Path(env.str("BACKUP_ROOT", default=str(VAR_DIR / "backups")))
+# Retention: the newest set of each of the last N days, ISO weeks and calendar months is kept.
+# The monthly count bounds how long erased personal data can survive in a backup.
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=14)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=8)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+# age public key(s) the sets are encrypted for (comma-separated); empty = sets are not encrypted.
+BACKUP_AGE_RECIPIENT = env.list("BACKUP_AGE_RECIPIENT", default=[])
+# age identity (private key) file, needed only where a set is restored.
+BACKUP_AGE_IDENTITY_FILE = env.str("BACKUP_AGE_IDENTITY_FILE", default="")
+# Time of day (Japan time) of the scheduled backup (`manage.py backup --schedule`).
+BACKUP_DAILY_AT = env.str("BACKUP_DAILY_AT", default="02:30")
+
 # --- Email --------------------------------------------------------------------------------------
 # Production sets EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST etc.
 # By default mail is written to var/mail as .eml files, and every message can also be read in the

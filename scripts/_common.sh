@@ -9,9 +9,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
-# System packages: WeasyPrint's libraries, a Japanese font, gettext for translations.
+# System packages: WeasyPrint's libraries, a Japanese font, gettext for translations, and for
+# manage.py backup / restore the PostgreSQL 15 client tools and age (encryption of the sets).
 BASE_APT_PACKAGES=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  fontconfig fonts-noto-cjk)
+  fontconfig fonts-noto-cjk postgresql-client-15 age)
 
 ensure_apt() {
   local missing=()
