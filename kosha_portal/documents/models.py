@@ -11,13 +11,23 @@ def _document_path(instance, filename):
     return f"documents/{instance.created_at:%Y/%m}/{instance.uuid}.pdf"
 
 
+class GeneratedDocumentStatus(models.TextChoices):
+    PENDING = "pending", _("作成中")
+    READY = "ready", _("作成済み")
+    FAILED = "failed", _("作成失敗")
+
+
 class GeneratedDocument(models.Model):
     """A PDF rendered from a template and a frozen context, stored as a private file."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("作成中")
-        READY = "ready", _("作成済み")
-        FAILED = "failed", _("作成失敗")
+    Status = GeneratedDocumentStatus
+    TRANSITIONS = {
+        Status.PENDING: {Status.READY, Status.FAILED},
+        Status.FAILED: {Status.READY},  # rendered again after the fault was fixed
+        Status.READY: set(),
+    }
+    MILESTONES = {Status.READY: "rendered_at"}
+    REASON_REQUIRED: set = set()
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("作成依頼日時"), auto_now_add=True)
@@ -45,7 +55,7 @@ class GeneratedDocument(models.Model):
         verbose_name_plural = _("帳票")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "ready", "failed"]),
+                condition=Q(status__in=GeneratedDocumentStatus.values),
                 name="generated_document_status_valid",
             ),
         ]

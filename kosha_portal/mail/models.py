@@ -5,17 +5,28 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class OutboundEmailStatus(models.TextChoices):
+    PENDING = "pending", _("送信待ち")
+    SENT = "sent", _("送信済み")
+    FAILED = "failed", _("送信失敗")
+    CANCELLED = "cancelled", _("取消")
+
+
 class OutboundEmail(models.Model):
     """One email, written in the same transaction as the change that causes it (the outbox).
 
     A task delivers it and marks it sent; a failed delivery waits ``next_attempt_at`` (backoff) and
     ends as FAILED after OUTBOX_MAX_ATTEMPTS; staff can retry it from the admin."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("送信待ち")
-        SENT = "sent", _("送信済み")
-        FAILED = "failed", _("送信失敗")
-        CANCELLED = "cancelled", _("取消")
+    Status = OutboundEmailStatus
+    TRANSITIONS = {
+        Status.PENDING: {Status.SENT, Status.FAILED},
+        Status.FAILED: {Status.PENDING},  # staff retry
+        Status.CANCELLED: {Status.PENDING},  # staff retry
+        Status.SENT: set(),
+    }
+    MILESTONES = {Status.SENT: "sent_at", Status.FAILED: "failed_at"}
+    REASON_REQUIRED: set = set()
 
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     status = models.CharField(
@@ -52,7 +63,7 @@ class OutboundEmail(models.Model):
         verbose_name_plural = _("送信メール（アウトボックス）")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sent", "failed", "cancelled"]),
+                condition=Q(status__in=OutboundEmailStatus.values),
                 name="outbound_email_status_valid",
             ),
         ]
