@@ -7,6 +7,7 @@ from django.db import transaction
 
 from kosha_portal import clock
 from kosha_portal.audit.services import audit_record
+from kosha_portal.workflow import transition
 
 from .models import GeneratedDocument
 
@@ -60,19 +61,20 @@ def document_render_now(*, document_id: int) -> GeneratedDocument | None:
             )
         except Exception as exc:
             # Record the failure and commit it; raising inside this block would roll it back.
-            document.status = GeneratedDocument.Status.FAILED
             document.error = f"{type(exc).__name__}: {exc}"[:2000]
-            document.save()
+            if document.status == GeneratedDocument.Status.FAILED:
+                document.save()  # failed again: only the error is new
+            else:
+                transition(document, GeneratedDocument.Status.FAILED, actor=None, audit=False)
             logger.exception("document %s (%s) failed to render", document.pk, document.template)
             return document
         document.file.save(f"{document.uuid}.pdf", ContentFile(content), save=False)
-        document.status = GeneratedDocument.Status.READY
-        document.rendered_at = clock.now()
         document.page_count = pages
         document.size_bytes = len(content)
         document.missing_glyphs = missing[:200]
         document.error = ""
-        document.save()
+        # The document row is its own log; its request was audited (document.request).
+        transition(document, GeneratedDocument.Status.READY, actor=None, audit=False)
         return document
 
 

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from kosha_portal import clock
 from kosha_portal.accounts.sealing import access_tokens_seal, access_tokens_unseal
+from kosha_portal.workflow import transition
 
 from .models import OutboundEmail
 
@@ -140,8 +141,7 @@ def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail |
             email.attempts += 1
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-                email.failed_at = clock.now()
+                transition(email, OutboundEmail.Status.FAILED, actor=None, audit=False)
                 logger.error(
                     "outbox email %s failed for good after %s attempts", email.pk, email.attempts
                 )
@@ -154,12 +154,12 @@ def outbound_email_deliver(*, email_id: int, connection=None) -> OutboundEmail |
                     email.attempts,
                     delay,
                 )
+                email.save()
         else:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = clock.now()
             email.attempts += 1
             email.last_error = ""
-        email.save()
+            # The outbox row is the delivery log; the change that wrote the email is audited.
+            transition(email, OutboundEmail.Status.SENT, actor=None, audit=False)
         return email
 
 
@@ -181,10 +181,12 @@ def outbound_email_retry(*, email: OutboundEmail, actor) -> None:
         locked = OutboundEmail.objects.select_for_update().get(pk=email.pk)
         if locked.status == OutboundEmail.Status.SENT:
             return
-        locked.status = OutboundEmail.Status.PENDING
         locked.attempts = 0
         locked.failed_at = None
         locked.next_attempt_at = clock.now()
-        locked.save()
-        audit_record(actor=actor, action="email.retry", obj=locked)
+        if locked.status == OutboundEmail.Status.PENDING:
+            locked.save()
+            audit_record(actor=actor, action="email.retry", obj=locked)
+        else:
+            transition(locked, OutboundEmail.Status.PENDING, actor=actor, action="email.retry")
         _send_after_commit(locked.pk)
