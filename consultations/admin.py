@@ -28,6 +28,7 @@ from kosha_portal.japan.normalize import (
     normalize_kana,
     normalize_text,
 )
+from kosha_portal.workflow import allowed_targets, reason_required
 
 from . import services
 from .forms import (
@@ -130,6 +131,19 @@ class MunicipalityFilter(admin.SimpleListFilter):
             return queryset.filter(organisation__municipality=self.value())
         return queryset
 
+
+TRANSITION_ACTIONS = {
+    Consultation.Status.ANSWERED: "answer",
+    Consultation.Status.CLOSED: "close",
+    Consultation.Status.WITHDRAWN: "withdraw",
+}
+TRANSITION_LABELS = {
+    "start": (_("対応を開始する"), _("理由")),
+    "answer": (_("回答済にする"), _("理由")),
+    "close": (_("完了にする"), _("理由")),
+    "withdraw": (_("取下げにする"), _("取下げの理由")),
+    "reopen": (_("対応中に戻す（再開）"), _("再開の理由")),
+}
 
 ACTION_FORMS = {
     "assign": AssignForm,
@@ -403,22 +417,32 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, context)
 
-    def _panels(self, request, obj):
+    @staticmethod
+    def _transition_buttons(obj) -> list[dict]:
+        """One button per move the model's map allows from the case's status; a move that needs
+        a reason (取下げ, 再開) gets a reason field."""
         status = Consultation.Status
-        allowed = services.TRANSITIONS.get(obj.status, set())
-        transitions = []
-        if status.IN_PROGRESS in allowed and obj.status == status.NEW:
-            transitions.append(("start", _("対応を開始する")))
-        if status.ANSWERED in allowed:
-            transitions.append(("answer", _("回答済にする")))
-        if status.CLOSED in allowed:
-            transitions.append(("close", _("完了にする")))
+        buttons = []
+        for target in allowed_targets(obj):
+            if target == status.IN_PROGRESS:
+                name = "start" if obj.status == status.NEW else "reopen"
+            else:
+                name = TRANSITION_ACTIONS[target]
+            label, reason_label = TRANSITION_LABELS[name]
+            buttons.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "reason_label": reason_label if reason_required(obj, target) else None,
+                }
+            )
+        return buttons
+
+    def _panels(self, request, obj):
         can_change = self.has_change_permission(request, obj)
         return {
             "can_act": can_change,
-            "transitions": transitions,
-            "can_withdraw": status.WITHDRAWN in allowed,
-            "can_reopen": obj.status in (status.CLOSED, status.WITHDRAWN, status.ANSWERED),
+            "transitions": self._transition_buttons(obj),
             "assign_form": AssignForm(initial={"officer": obj.assigned_to_id}),
             "reply_form": MessageForm(prefix="reply"),
             "note_form": MessageForm(prefix="note"),

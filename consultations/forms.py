@@ -333,4 +333,10 @@ class DispatchNeedForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("理由（任意）"), max_length=500, required=False)
+    """The reason a backward or destructive move (取下げ, 再開) needs."""
+
+    reason = forms.CharField(
+        label=_("理由"),
+        max_length=500,
+        error_messages={"required": _("理由を入力してください。")},
+    )

@@ -105,15 +105,45 @@ class FiscalYearCounter(models.Model):
         return f"{self.fiscal_year}: {self.last_sequence}"
 
 
+class ConsultationStatus(models.TextChoices):
+    NEW = "new", _("新規受付")
+    IN_PROGRESS = "in_progress", _("対応中")
+    ANSWERED = "answered", _("回答済")
+    CLOSED = "closed", _("完了")
+    WITHDRAWN = "withdrawn", _("取下げ")
+
+
 class Consultation(models.Model):
     """A consultation at the special desk (特別相談窓口)."""
 
-    class Status(models.TextChoices):
-        NEW = "new", _("新規受付")
-        IN_PROGRESS = "in_progress", _("対応中")
-        ANSWERED = "answered", _("回答済")
-        CLOSED = "closed", _("完了")
-        WITHDRAWN = "withdrawn", _("取下げ")
+    Status = ConsultationStatus
+    # The one map of allowed moves (kosha_portal.workflow). Reopening (再開) brings an answered,
+    # closed or withdrawn case back to 対応中.
+    TRANSITIONS = {
+        Status.NEW: {Status.IN_PROGRESS, Status.WITHDRAWN},
+        Status.IN_PROGRESS: {Status.ANSWERED, Status.CLOSED, Status.WITHDRAWN},
+        Status.ANSWERED: {Status.IN_PROGRESS, Status.CLOSED, Status.WITHDRAWN},
+        Status.CLOSED: {Status.IN_PROGRESS},
+        Status.WITHDRAWN: {Status.IN_PROGRESS},
+    }
+    MILESTONES = {
+        Status.IN_PROGRESS: "started_at",
+        Status.ANSWERED: "answered_at",
+        Status.CLOSED: "closed_at",
+        Status.WITHDRAWN: "withdrawn_at",
+        (Status.ANSWERED, Status.IN_PROGRESS): "reopened_at",
+        (Status.CLOSED, Status.IN_PROGRESS): "reopened_at",
+        (Status.WITHDRAWN, Status.IN_PROGRESS): "reopened_at",
+    }
+    # 取下げ and every move back from 回答済・完了・取下げ (再開) need a reason.
+    REASON_REQUIRED = {
+        (Status.NEW, Status.WITHDRAWN),
+        (Status.IN_PROGRESS, Status.WITHDRAWN),
+        (Status.ANSWERED, Status.WITHDRAWN),
+        (Status.ANSWERED, Status.IN_PROGRESS),
+        (Status.CLOSED, Status.IN_PROGRESS),
+        (Status.WITHDRAWN, Status.IN_PROGRESS),
+    }
 
     reference = models.CharField(_("相談番号"), max_length=20, unique=True, editable=False)
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)
@@ -222,7 +252,7 @@ class Consultation(models.Model):
                 fields=["fiscal_year", "sequence"], name="consultation_sequence_unique_per_year"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["new", "in_progress", "answered", "closed", "withdrawn"]),
+                condition=Q(status__in=ConsultationStatus.values),
                 name="consultation_status_valid",
             ),
             models.CheckConstraint(

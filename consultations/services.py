@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from companies.services import organisation_find_or_create
 from kosha_portal import clock
@@ -26,6 +27,7 @@ from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_of
 from kosha_portal.japan.names import person_name
 from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
+from kosha_portal.workflow import transition
 
 from .models import (
     INTAKE_FIELDS,
@@ -38,20 +40,8 @@ from .models import (
 
 Status = Consultation.Status
 
-# The one map of allowed moves. Reopening brings a closed or withdrawn case back to 対応中.
-TRANSITIONS: dict[str, set[str]] = {
-    Status.NEW: {Status.IN_PROGRESS, Status.WITHDRAWN},
-    Status.IN_PROGRESS: {Status.ANSWERED, Status.CLOSED, Status.WITHDRAWN},
-    Status.ANSWERED: {Status.IN_PROGRESS, Status.CLOSED, Status.WITHDRAWN},
-    Status.CLOSED: {Status.IN_PROGRESS},
-    Status.WITHDRAWN: {Status.IN_PROGRESS},
-}
-MILESTONES = {
-    Status.IN_PROGRESS: "started_at",
-    Status.ANSWERED: "answered_at",
-    Status.CLOSED: "closed_at",
-    Status.WITHDRAWN: "withdrawn_at",
-}
+# The reason recorded when a company's new message brings an answered or closed case back.
+COMPANY_MESSAGE_REOPEN_REASON = gettext_noop("事業者からメッセージが届いたため")
 
 
 def reply_by_for(received_at: datetime.datetime) -> datetime.date:
@@ -188,26 +178,7 @@ def _transition(
     reason: str = "",
 ) -> Consultation:
     locked = _lock(consultation)
-    if target not in TRANSITIONS.get(locked.status, set()):
-        raise DomainError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": locked.get_status_display(), "to": Status(target).label},
-            code="transition",
-        )
-    previous = locked.status
-    now = clock.now()
-    locked.status = target
-    if previous in (Status.CLOSED, Status.WITHDRAWN):
-        locked.reopened_at = now
-    if target in MILESTONES:
-        setattr(locked, MILESTONES[target], now)
-    locked.save()
-    audit_record(
-        actor=actor,
-        action=f"consultation.status.{target}",
-        obj=locked,
-        changes={"from": previous, "to": target, **({"reason": reason} if reason else {})},
-    )
+    transition(locked, target, actor=actor, reason=reason, action=f"consultation.status.{target}")
     return locked
 
 
@@ -229,17 +200,17 @@ def consultation_close(*, consultation: Consultation, actor) -> Consultation:
         return _transition(consultation, Status.CLOSED, actor=actor)
 
 
-def consultation_withdraw(*, consultation: Consultation, reason: str = "", actor) -> Consultation:
-    """Any open state → 取下げ (the company no longer needs the desk)."""
+def consultation_withdraw(*, consultation: Consultation, reason: str, actor) -> Consultation:
+    """Any open state → 取下げ (the company no longer needs the desk); the reason is required."""
     with transaction.atomic():
         return _transition(consultation, Status.WITHDRAWN, actor=actor, reason=reason)
 
 
-def consultation_reopen(*, consultation: Consultation, reason: str = "", actor) -> Consultation:
-    """完了/取下げ/回答済 → 対応中."""
+def consultation_reopen(*, consultation: Consultation, reason: str, actor) -> Consultation:
+    """完了/取下げ/回答済 → 対応中 (再開); the reason is required."""
     with transaction.atomic():
         locked = _lock(consultation)
-        if locked.status not in (Status.CLOSED, Status.WITHDRAWN, Status.ANSWERED):
+        if locked.status in (Status.NEW, Status.IN_PROGRESS):
             raise DomainError(
                 _("この相談は対応中のため、再開する必要はありません。"), code="transition"
             )
@@ -378,7 +349,9 @@ def consultation_company_message_add(
             _discard_files(stored)
             raise
         if locked.status in (Status.ANSWERED, Status.CLOSED):
-            locked = _transition(locked, Status.IN_PROGRESS, actor=actor)
+            locked = _transition(
+                locked, Status.IN_PROGRESS, actor=actor, reason=COMPANY_MESSAGE_REOPEN_REASON
+            )
         audit_record(
             actor=actor,
             action="consultation.company_message",

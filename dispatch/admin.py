@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.workflow import allowed_targets
 
 from . import services
 from .forms import DecideForm, RejectForm
@@ -221,14 +222,18 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("決定"))
     def decision_buttons(self, obj):
-        if obj.status != Dispatch.Status.APPLIED:
+        # The moves the model's map allows from the current status, and nothing else.
+        pages = {
+            Dispatch.Status.DECIDED: ("admin:dispatch_dispatch_decide", _("派遣決定")),
+            Dispatch.Status.REJECTED: ("admin:dispatch_dispatch_reject", _("不採択")),
+        }
+        buttons = [pages[target] for target in allowed_targets(obj) if target in pages]
+        if not buttons:
             return "-"
-        return format_html(
-            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
-            reverse("admin:dispatch_dispatch_decide", args=[obj.pk]),
-            _("派遣決定"),
-            reverse("admin:dispatch_dispatch_reject", args=[obj.pk]),
-            _("不採択"),
+        return format_html_join(
+            " ",
+            '<a class="button" href="{}">{}</a>',
+            ((reverse(url, args=[obj.pk]), label) for url, label in buttons),
         )
 
     @admin.display(description=_("派遣完了報告書"))

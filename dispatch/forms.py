@@ -145,3 +145,27 @@ class DecideForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("不採択の理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WithdrawReasonForm(forms.Form):
+    """The company's reason for withdrawing its dispatch (the desk keeps it in the history)."""
+
+    reason = forms.CharField(
+        label=_("取下げの理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例：社内で対応できる見通しが立ったため"),
+        error_messages={"required": _("理由を入力してください。")},
+    )
+
+
+class VisitCancelForm(forms.Form):
+    """The expert's reason for cancelling a scheduled visit."""
+
+    reason = forms.CharField(
+        label=_("取消しの理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例：企業のご都合により日程を取り直すため"),
+        error_messages={"required": _("理由を入力してください。")},
+    )

@@ -156,18 +156,20 @@ class Mode(models.TextChoices):
     ONLINE = "online", _("オンライン")
 
 
+class DispatchStatus(models.TextChoices):
+    APPLIED = "applied", _("申込受付")
+    DECIDED = "decided", _("派遣決定")
+    REJECTED = "rejected", _("不採択")
+    COMPLETED = "completed", _("完了報告済")
+    CLOSED = "closed", _("終了")
+    WITHDRAWN = "withdrawn", _("取下げ")
+    EXPIRED = "expired", _("期間満了")
+
+
 class Dispatch(models.Model):
     """A company's application for expert dispatch (派遣申込) and its whole course."""
 
-    class Status(models.TextChoices):
-        APPLIED = "applied", _("申込受付")
-        DECIDED = "decided", _("派遣決定")
-        REJECTED = "rejected", _("不採択")
-        COMPLETED = "completed", _("完了報告済")
-        CLOSED = "closed", _("終了")
-        WITHDRAWN = "withdrawn", _("取下げ")
-        EXPIRED = "expired", _("期間満了")
-
+    Status = DispatchStatus
     TRANSITIONS = {
         Status.APPLIED: {Status.DECIDED, Status.REJECTED, Status.WITHDRAWN},
         Status.DECIDED: {Status.COMPLETED, Status.WITHDRAWN, Status.EXPIRED},
@@ -176,6 +178,20 @@ class Dispatch(models.Model):
         Status.CLOSED: set(),
         Status.WITHDRAWN: set(),
         Status.EXPIRED: set(),
+    }
+    MILESTONES = {
+        Status.DECIDED: "decided_at",
+        Status.REJECTED: "rejected_at",
+        Status.COMPLETED: "completed_at",
+        Status.CLOSED: "closed_at",
+        Status.WITHDRAWN: "withdrawn_at",
+        Status.EXPIRED: "expired_at",
+    }
+    # 不採択 and 取下げ end the company's dispatch: each needs a reason. Expiry is the period's end.
+    REASON_REQUIRED = {
+        (Status.APPLIED, Status.REJECTED),
+        (Status.APPLIED, Status.WITHDRAWN),
+        (Status.DECIDED, Status.WITHDRAWN),
     }
     OPEN_STATUSES = (Status.APPLIED, Status.DECIDED)
 
@@ -262,17 +278,7 @@ class Dispatch(models.Model):
         verbose_name_plural = _("専門家派遣")
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "applied",
-                        "decided",
-                        "rejected",
-                        "completed",
-                        "closed",
-                        "withdrawn",
-                        "expired",
-                    ]
-                ),
+                condition=Q(status__in=DispatchStatus.values),
                 name="dispatch_status_valid",
             ),
             models.CheckConstraint(
@@ -326,17 +332,19 @@ class Attestation(models.Model):
         return f"{self.item.code}: {self.attested}"
 
 
+class VisitStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("予定")
+    REPORTED = "reported", _("報告済（企業確認待ち）")
+    CONFIRMED = "confirmed", _("企業確認済")
+    DISPUTED = "disputed", _("企業から異議あり")
+    CANCELLED = "cancelled", _("取消し")
+    NO_SHOW = "no_show", _("不実施（企業不在）")
+
+
 class Visit(models.Model):
     """One expert visit (第N回), on-site or online, and its 実施報告."""
 
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("予定")
-        REPORTED = "reported", _("報告済（企業確認待ち）")
-        CONFIRMED = "confirmed", _("企業確認済")
-        DISPUTED = "disputed", _("企業から異議あり")
-        CANCELLED = "cancelled", _("取消し")
-        NO_SHOW = "no_show", _("不実施（企業不在）")
-
+    Status = VisitStatus
     TRANSITIONS = {
         Status.SCHEDULED: {Status.REPORTED, Status.CANCELLED, Status.NO_SHOW},
         Status.REPORTED: {Status.CONFIRMED, Status.DISPUTED},
@@ -345,6 +353,15 @@ class Visit(models.Model):
         Status.CANCELLED: set(),
         Status.NO_SHOW: set(),
     }
+    MILESTONES = {
+        Status.REPORTED: "reported_at",
+        Status.CONFIRMED: "confirmed_at",
+        Status.DISPUTED: "disputed_at",
+        Status.CANCELLED: "cancelled_at",
+        Status.NO_SHOW: "no_show_at",
+    }
+    # Cancelling a visit takes a date away from the company: it needs a reason.
+    REASON_REQUIRED = {(Status.SCHEDULED, Status.CANCELLED)}
     # A cancelled visit frees its slot; a no-show used the expert's time and counts.
     COUNTED_STATUSES = (
         Status.SCHEDULED,
@@ -388,16 +405,7 @@ class Visit(models.Model):
         verbose_name_plural = _("派遣（各回）")
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "scheduled",
-                        "reported",
-                        "confirmed",
-                        "disputed",
-                        "cancelled",
-                        "no_show",
-                    ]
-                ),
+                condition=Q(status__in=VisitStatus.values),
                 name="visit_status_valid",
             ),
             models.CheckConstraint(

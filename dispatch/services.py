@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from companies.models import Organisation
 from kosha_portal import clock
@@ -22,6 +23,7 @@ from kosha_portal.japan.business_days import (
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.mail.models import OutboundEmail
 from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
+from kosha_portal.workflow import transition, transition_check, transition_many
 
 from .eligibility import EligibilityResult, dispatch_eligibility
 from .models import Attestation, Dispatch, EligibilityItem, Expert, Mode, ProgramYear, Survey, Visit
@@ -52,26 +54,16 @@ class DispatchIneligible(DomainError):
         self.result = result
 
 
+# The reason recorded on visits still scheduled when their dispatch's period runs out.
+EXPIRY_VISIT_CANCEL_REASON = gettext_noop("派遣期間の終了により取消し")
+
+
 def _now():
     return clock.now()
 
 
 def _today() -> datetime.date:
     return jst_date(_now())
-
-
-def _transition(obj, target, stamp_field: str) -> str:
-    """Move ``obj`` (locked by the caller) to ``target`` if its TRANSITIONS map allows it."""
-    current = obj.status
-    if target not in obj.TRANSITIONS[obj.Status(current)]:
-        raise DomainError(
-            _("現在の状態（%(current)s）からは「%(target)s」にできません。")
-            % {"current": obj.Status(current).label, "target": obj.Status(target).label},
-            code="bad_transition",
-        )
-    obj.status = target
-    setattr(obj, stamp_field, _now())
-    return current
 
 
 def _lock_organisation_group(organisation_id: int) -> list[Organisation]:
@@ -311,18 +303,18 @@ def dispatch_decide(
             raise DomainError(
                 _("決定番号を入力してください。"), code="decision_number", field="decision_number"
             )
-        _transition(dispatch, Dispatch.Status.DECIDED, "decided_at")
+        transition_check(dispatch, Dispatch.Status.DECIDED)
         dispatch.decision_date = decision_date
         dispatch.decision_number = decision_number.strip()
         dispatch.expert = expert
         dispatch.planned_visits = planned_visits
         dispatch.decided_by = actor if getattr(actor, "is_authenticated", False) else None
         dispatch.duplicates_confirmed_distinct = bool(duplicates) and confirmed
-        dispatch.save()
-        audit_record(
+        transition(
+            dispatch,
+            Dispatch.Status.DECIDED,
             actor=actor,
             action="dispatch.decide",
-            obj=dispatch,
             changes={
                 "expert": expert.pk,
                 "planned_visits": planned_visits,
@@ -343,24 +335,38 @@ def dispatch_reject(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
         raise DomainError(_("不採択の理由を入力してください。"), code="reason", field="reason")
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
-        _transition(dispatch, Dispatch.Status.REJECTED, "rejected_at")
+        transition_check(dispatch, Dispatch.Status.REJECTED, reason=reason)
         dispatch.rejection_reason = reason.strip()
-        dispatch.save()
-        audit_record(actor=actor, action="dispatch.reject", obj=dispatch)
+        transition(
+            dispatch, Dispatch.Status.REJECTED, actor=actor, reason=reason, action="dispatch.reject"
+        )
         _notify_company(dispatch, "rejected_company")
     return dispatch
 
 
-def dispatch_withdraw(*, dispatch: Dispatch, actor) -> Dispatch:
-    """The company withdraws its application or the remaining visits."""
+def dispatch_withdraw(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
+    """The company (or the desk for it) withdraws the application or the remaining visits; the
+    reason is required, and the visits still scheduled are cancelled with it."""
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
-        _transition(dispatch, Dispatch.Status.WITHDRAWN, "withdrawn_at")
-        dispatch.save()
-        dispatch.visits.filter(status=Visit.Status.SCHEDULED).update(
-            status=Visit.Status.CANCELLED, cancelled_at=_now()
+        now = _now()
+        transition(
+            dispatch,
+            Dispatch.Status.WITHDRAWN,
+            actor=actor,
+            reason=reason,
+            at=now,
+            action="dispatch.withdraw",
         )
-        audit_record(actor=actor, action="dispatch.withdraw", obj=dispatch)
+        transition_many(
+            dispatch.visits.all(),
+            Visit.Status.CANCELLED,
+            actor=actor,
+            reason=reason,
+            at=now,
+            action="visit.cancel",
+            changes={"cause": "dispatch.withdraw"},
+        )
         _notify_expert(dispatch, "withdrawn_expert")
     return dispatch
 
@@ -373,12 +379,17 @@ def dispatch_expire(*, dispatch: Dispatch, actor, today: datetime.date | None = 
         dispatch = _lock_dispatch(dispatch)
         if today <= dispatch.program_year.dispatch_period_ends_on:
             raise DomainError(_("派遣期間がまだ終了していません。"), code="not_ended")
-        _transition(dispatch, Dispatch.Status.EXPIRED, "expired_at")
-        dispatch.save()
-        dispatch.visits.filter(status=Visit.Status.SCHEDULED).update(
-            status=Visit.Status.CANCELLED, cancelled_at=_now()
+        now = _now()
+        transition(dispatch, Dispatch.Status.EXPIRED, actor=actor, at=now, action="dispatch.expire")
+        transition_many(
+            dispatch.visits.all(),
+            Visit.Status.CANCELLED,
+            actor=actor,
+            reason=EXPIRY_VISIT_CANCEL_REASON,
+            at=now,
+            action="visit.cancel",
+            changes={"cause": "dispatch.expire"},
         )
-        audit_record(actor=actor, action="dispatch.expire", obj=dispatch)
     return dispatch
 
 
@@ -500,13 +511,11 @@ def _lock_visit(visit: Visit) -> Visit:
     return visit
 
 
-def visit_cancel(*, visit: Visit, actor) -> Visit:
-    """Cancel a scheduled visit; its slot is free again."""
+def visit_cancel(*, visit: Visit, reason: str, actor) -> Visit:
+    """Cancel a scheduled visit (the reason is required); its slot is free again."""
     with transaction.atomic():
         visit = _lock_visit(visit)
-        _transition(visit, Visit.Status.CANCELLED, "cancelled_at")
-        visit.save()
-        audit_record(actor=actor, action="visit.cancel", obj=visit)
+        transition(visit, Visit.Status.CANCELLED, actor=actor, reason=reason, action="visit.cancel")
     return visit
 
 
@@ -516,9 +525,7 @@ def visit_no_show(*, visit: Visit, actor) -> Visit:
         visit = _lock_visit(visit)
         if visit.date > _today():
             raise DomainError(_("実施日より前に不実施を記録することはできません。"), code="future")
-        _transition(visit, Visit.Status.NO_SHOW, "no_show_at")
-        visit.save()
-        audit_record(actor=actor, action="visit.no_show", obj=visit)
+        transition(visit, Visit.Status.NO_SHOW, actor=actor, action="visit.no_show")
     return visit
 
 
@@ -548,7 +555,7 @@ def visit_report_file(
     with transaction.atomic():
         visit = _lock_visit(visit)
         _check_visit_date(visit.dispatch, report_date, field="report_date")
-        _transition(visit, Visit.Status.REPORTED, "reported_at")
+        transition_check(visit, Visit.Status.REPORTED)
         visit.report_date, visit.report_start, visit.report_end = (
             report_date,
             report_start,
@@ -556,8 +563,7 @@ def visit_report_file(
         )
         visit.attendees, visit.topics = attendees.strip(), topics.strip()
         visit.advice, visit.next_steps = advice.strip(), next_steps.strip()
-        visit.save()
-        audit_record(actor=actor, action="visit.report", obj=visit)
+        transition(visit, Visit.Status.REPORTED, actor=actor, action="visit.report")
         from .pdf import visit_report_pdf_request
 
         visit_report_pdf_request(visit=visit, actor=actor)
@@ -569,9 +575,7 @@ def visit_report_confirm(*, visit: Visit, actor) -> Visit:
     """The company confirms the expert's report of a visit."""
     with transaction.atomic():
         visit = _lock_visit(visit)
-        _transition(visit, Visit.Status.CONFIRMED, "confirmed_at")
-        visit.save()
-        audit_record(actor=actor, action="visit.confirm", obj=visit)
+        transition(visit, Visit.Status.CONFIRMED, actor=actor, action="visit.confirm")
     return visit
 
 
@@ -581,10 +585,9 @@ def visit_report_dispute(*, visit: Visit, comment: str, actor) -> Visit:
         raise DomainError(_("内容と異なる点をご記入ください。"), code="comment", field="comment")
     with transaction.atomic():
         visit = _lock_visit(visit)
-        _transition(visit, Visit.Status.DISPUTED, "disputed_at")
+        transition_check(visit, Visit.Status.DISPUTED)
         visit.dispute_comment = comment.strip()
-        visit.save()
-        audit_record(actor=actor, action="visit.dispute", obj=visit)
+        transition(visit, Visit.Status.DISPUTED, actor=actor, action="visit.dispute")
         _notify_expert(visit.dispatch, "report_disputed", {"visit": visit})
         email_enqueue(
             to=settings.PROGRAM["email"],
@@ -618,13 +621,12 @@ def dispatch_complete(*, dispatch: Dispatch, summary: str, outcomes: str, actor)
             raise DomainError(
                 _("実施済みの回がないため、完了報告は提出できません。"), code="no_visits"
             )
-        _transition(dispatch, Dispatch.Status.COMPLETED, "completed_at")
+        transition_check(dispatch, Dispatch.Status.COMPLETED)
         dispatch.completion_summary, dispatch.completion_outcomes = (
             summary.strip(),
             outcomes.strip(),
         )
-        dispatch.save()
-        audit_record(actor=actor, action="dispatch.complete", obj=dispatch)
+        transition(dispatch, Dispatch.Status.COMPLETED, actor=actor, action="dispatch.complete")
         from .pdf import completion_report_pdf_request
 
         completion_report_pdf_request(dispatch=dispatch, actor=actor)
@@ -647,8 +649,7 @@ def survey_submit(
         )
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
-        _transition(dispatch, Dispatch.Status.CLOSED, "closed_at")
-        dispatch.save()
+        transition(dispatch, Dispatch.Status.CLOSED, actor=actor, action="dispatch.survey")
         survey = Survey.objects.create(
             dispatch=dispatch,
             satisfaction=satisfaction,
@@ -656,7 +657,6 @@ def survey_submit(
             comment=comment.strip(),
             submitted_at=_now(),
         )
-        audit_record(actor=actor, action="dispatch.survey", obj=dispatch)
     return survey
 
 

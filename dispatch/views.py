@@ -11,6 +11,7 @@ from kosha_portal.accounts.services import portal_can_access, portal_emails
 from kosha_portal.audit.services import company_actor
 from kosha_portal.documents.views import document_response
 from kosha_portal.errors import DomainError
+from kosha_portal.workflow import is_allowed
 
 from . import services
 from .eligibility import dispatch_eligibility
@@ -19,8 +20,10 @@ from .forms import (
     CompletionForm,
     DisputeForm,
     SurveyForm,
+    VisitCancelForm,
     VisitReportForm,
     VisitScheduleForm,
+    WithdrawReasonForm,
 )
 from .models import Dispatch, EligibilityItem, Visit
 from .pdf import completion_report_document, visit_report_document
@@ -126,6 +129,7 @@ def company_dispatch(request, reference):
             "dispatch": dispatch,
             "visits": visits,
             "dispute_form": DisputeForm(),
+            "can_withdraw": is_allowed(dispatch, Dispatch.Status.WITHDRAWN),
             "survey_form": SurveyForm() if dispatch.status == Dispatch.Status.COMPLETED else None,
             "completion_pdf": completion_report_document(dispatch)
             if dispatch.completed_at
@@ -188,15 +192,26 @@ def company_survey(request, reference):
 
 
 @login_not_required
-@require_POST
 def company_withdraw(request, reference):
+    """The company withdraws its dispatch after confirming, with its reason."""
     dispatch = company_dispatch_get(request=request, reference=reference)
-    try:
-        services.dispatch_withdraw(dispatch=dispatch, actor=_company_actor(request))
-        messages.success(request, _("専門家派遣を取り下げました。"))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect(dispatch.get_portal_url())
+    if not is_allowed(dispatch, Dispatch.Status.WITHDRAWN):
+        messages.info(request, _("この専門家派遣は取り下げることができない状態です。"))
+        return redirect(dispatch.get_portal_url())
+    form = WithdrawReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dispatch_withdraw(
+                dispatch=dispatch,
+                reason=form.cleaned_data["reason"],
+                actor=_company_actor(request),
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("専門家派遣を取り下げました。"))
+            return redirect(dispatch.get_portal_url())
+    return render(request, "dispatch/company_withdraw.html", {"dispatch": dispatch, "form": form})
 
 
 @login_not_required
@@ -312,15 +327,28 @@ def expert_visit_report(request, reference, number):
     )
 
 
-@require_POST
 def expert_visit_cancel(request, reference, number):
+    """The expert cancels a scheduled visit after confirming, with the reason."""
     visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
-    try:
-        services.visit_cancel(visit=visit, actor=request.user)
-        messages.success(request, _("第%(n)d回の日程を取り消しました。") % {"n": visit.number})
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("dispatch:expert_dispatch", reference)
+    if not is_allowed(visit, Visit.Status.CANCELLED):
+        messages.info(request, _("この回は取り消すことができない状態です。"))
+        return redirect("dispatch:expert_dispatch", reference)
+    form = VisitCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_cancel(
+                visit=visit, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("第%(n)d回の日程を取り消しました。") % {"n": visit.number})
+            return redirect("dispatch:expert_dispatch", reference)
+    return render(
+        request,
+        "dispatch/expert_visit_cancel.html",
+        {"dispatch": visit.dispatch, "visit": visit, "form": form},
+    )
 
 
 @require_POST

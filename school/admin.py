@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.workflow_admin import action_reason, reason_action_form
 
 from . import services
 from .models import (
@@ -25,11 +26,11 @@ class CurriculumSessionInline(admin.TabularInline):
     fields = ["number", "kind", "date", "start_time", "end_time", "topic", "instructor"]
 
 
-def _run(modeladmin, request, queryset, service, done_message, **kwargs):
+def _run(modeladmin, request, queryset, service, done_message, arg="cohort", **extra):
     done = 0
     for obj in queryset:
         try:
-            service(actor=request.user, **{kwargs.get("arg", "cohort"): obj})
+            service(actor=request.user, **{arg: obj}, **extra)
             done += 1
         except DomainError as error:
             modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
@@ -180,6 +181,7 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "audit_history",
     ]
     actions = ["accept", "waitlist", "decline"]
+    action_form = reason_action_form(_("理由（受講決定後に見送る場合）"))
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an application to another cohort or company would skip the capacity and
@@ -191,8 +193,16 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def concern_list(self, obj):
         return "、".join(obj.concern_labels) or "-"
 
-    def _transition(self, request, queryset, service, message):
-        _run(self, request, queryset.order_by("submitted_at"), service, message, arg="application")
+    def _transition(self, request, queryset, service, message, **extra):
+        _run(
+            self,
+            request,
+            queryset.order_by("submitted_at"),
+            service,
+            message,
+            arg="application",
+            **extra,
+        )
 
     @admin.action(description=_("受講決定にする（メール送信）"))
     def accept(self, request, queryset):
@@ -209,7 +219,11 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("見送りにする（メール送信）"))
     def decline(self, request, queryset):
         self._transition(
-            request, queryset, services.application_decline, _("%(n)s社を見送りにしました。")
+            request,
+            queryset,
+            services.application_decline,
+            _("%(n)s社を見送りにしました。"),
+            reason=action_reason(request),
         )
 
 

@@ -7,22 +7,30 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
+class CohortStatus(models.TextChoices):
+    DRAFT = "draft", _("準備中")
+    RECRUITING = "recruiting", _("募集中")
+    IN_PROGRESS = "in_progress", _("開講中")
+    FINISHED = "finished", _("修了")
+
+
 class Cohort(models.Model):
     """第N期: one run of the school. Curriculum size and the completion rule are settings of the
     cohort because the program has not published them (DOMAIN §6)."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("準備中")
-        RECRUITING = "recruiting", _("募集中")
-        IN_PROGRESS = "in_progress", _("開講中")
-        FINISHED = "finished", _("修了")
-
+    Status = CohortStatus
     TRANSITIONS = {
         Status.DRAFT: {Status.RECRUITING},
         Status.RECRUITING: {Status.IN_PROGRESS},
         Status.IN_PROGRESS: {Status.FINISHED},
         Status.FINISHED: set(),
     }
+    MILESTONES = {
+        Status.RECRUITING: "recruiting_at",
+        Status.IN_PROGRESS: "started_at",
+        Status.FINISHED: "finished_at",
+    }
+    REASON_REQUIRED: set = set()  # a cohort only moves forward
 
     number = models.PositiveSmallIntegerField(
         _("期"), unique=True, validators=[MinValueValidator(1)]
@@ -71,7 +79,7 @@ class Cohort(models.Model):
         verbose_name_plural = _("スクール（期）")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "recruiting", "in_progress", "finished"]),
+                condition=Q(status__in=CohortStatus.values),
                 name="school_cohort_status_valid",
             ),
             models.CheckConstraint(
@@ -156,21 +164,31 @@ class CurriculumSession(models.Model):
         return gettext("第%(number)s回 %(topic)s") % {"number": self.number, "topic": self.topic}
 
 
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("選考中")
+    ACCEPTED = "accepted", _("受講決定")
+    WAITING = "waiting", _("補欠（順番待ち）")
+    DECLINED = "declined", _("見送り")
+
+
 class Application(models.Model):
     """A company's application for a cohort; once accepted it is the company's line in the roster."""
 
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("選考中")
-        ACCEPTED = "accepted", _("受講決定")
-        WAITING = "waiting", _("補欠（順番待ち）")
-        DECLINED = "declined", _("見送り")
-
+    Status = ApplicationStatus
     TRANSITIONS = {
         Status.SUBMITTED: {Status.ACCEPTED, Status.WAITING, Status.DECLINED},
         Status.WAITING: {Status.ACCEPTED, Status.DECLINED},
-        Status.ACCEPTED: set(),
+        # An accepted company that drops out (or is withdrawn by the desk) frees its seat.
+        Status.ACCEPTED: {Status.DECLINED},
         Status.DECLINED: set(),
     }
+    MILESTONES = {
+        Status.ACCEPTED: "accepted_at",
+        Status.WAITING: "waitlisted_at",
+        Status.DECLINED: "declined_at",
+    }
+    # Declining after acceptance takes a seat away: it needs a reason.
+    REASON_REQUIRED = {(Status.ACCEPTED, Status.DECLINED)}
 
     class Concern(models.TextChoices):
         SCATTERED_SYSTEMS = (
@@ -221,7 +239,7 @@ class Application(models.Model):
         verbose_name_plural = _("スクール申込")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["submitted", "accepted", "waiting", "declined"]),
+                condition=Q(status__in=ApplicationStatus.values),
                 name="school_application_status_valid",
             ),
             models.CheckConstraint(
@@ -283,14 +301,24 @@ class Participant(models.Model):
         return " ".join(part for part in (self.department, self.role) if part)
 
 
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("出席")
+    LATE = "late", _("遅刻・早退")
+    ABSENT = "absent", _("欠席")
+
+
 class Attendance(models.Model):
     """A participant's attendance at one session."""
 
-    class Status(models.TextChoices):
-        PRESENT = "present", _("出席")
-        LATE = "late", _("遅刻・早退")
-        ABSENT = "absent", _("欠席")
-
+    Status = AttendanceStatus
+    # A mark, not a course: staff correct any mark to any other.
+    TRANSITIONS = {
+        Status.PRESENT: {Status.LATE, Status.ABSENT},
+        Status.LATE: {Status.PRESENT, Status.ABSENT},
+        Status.ABSENT: {Status.PRESENT, Status.LATE},
+    }
+    MILESTONES: dict = {}  # recorded_at is stamped on every save
+    REASON_REQUIRED: set = set()
     ATTENDED = (Status.PRESENT, Status.LATE)
 
     participant = models.ForeignKey(
@@ -313,7 +341,7 @@ class Attendance(models.Model):
                 fields=["participant", "session"], name="school_attendance_unique"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["present", "late", "absent"]),
+                condition=Q(status__in=AttendanceStatus.values),
                 name="school_attendance_status_valid",
             ),
         ]

@@ -16,6 +16,7 @@ from kosha_portal.audit.services import audit_record
 from kosha_portal.documents.services import document_request
 from kosha_portal.errors import DomainError
 from kosha_portal.mail.services import current_language, email_enqueue
+from kosha_portal.workflow import transition, transition_check
 
 from .models import (
     Application,
@@ -43,32 +44,11 @@ class RosterImportError(DomainError):
 
 # --- cohort workflow ----------------------------------------------------------------------------
 
-_COHORT_MILESTONE = {
-    Cohort.Status.RECRUITING: "recruiting_at",
-    Cohort.Status.IN_PROGRESS: "started_at",
-    Cohort.Status.FINISHED: "finished_at",
-}
-
 
 def _cohort_transition(*, cohort: Cohort, to: str, actor) -> Cohort:
     with transaction.atomic():
         cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
-        if to not in Cohort.TRANSITIONS[cohort.status]:
-            raise DomainError(
-                _("「%(current)s」の期を「%(target)s」にはできません。")
-                % {"current": cohort.get_status_display(), "target": Cohort.Status(to).label},
-                code="transition",
-            )
-        previous = cohort.status
-        cohort.status = to
-        setattr(cohort, _COHORT_MILESTONE[to], clock.now())
-        cohort.save(update_fields=["status", _COHORT_MILESTONE[to]])
-        audit_record(
-            actor=actor,
-            action=f"school.cohort.{to}",
-            obj=cohort,
-            changes={"from": previous, "to": to},
-        )
+        transition(cohort, to, actor=actor, action=f"school.cohort.{to}")
         return cohort
 
 
@@ -195,24 +175,14 @@ def _email_context(application: Application, **extra) -> dict:
 
 
 def _application_transition(
-    *, application: Application, to: str, actor, note: str = ""
+    *, application: Application, to: str, actor, note: str = "", reason: str = ""
 ) -> Application:
     with transaction.atomic():
         # The cohort row is the lock that serialises every acceptance: the seat count and the
         # next roster number are read and written under it.
         cohort = Cohort.objects.select_for_update().get(pk=application.cohort_id)
         application = Application.objects.select_for_update().get(pk=application.pk)
-        if to not in Application.TRANSITIONS[application.status]:
-            raise DomainError(
-                _("「%(current)s」の申込を「%(target)s」にはできません。")
-                % {
-                    "current": application.get_status_display(),
-                    "target": Application.Status(to).label,
-                },
-                code="transition",
-            )
-        previous = application.status
-        now = clock.now()
+        transition_check(application, to, reason=reason)
         if to == Application.Status.ACCEPTED:
             accepted = cohort.applications.filter(status=Application.Status.ACCEPTED)
             if accepted.count() >= cohort.capacity:
@@ -225,24 +195,23 @@ def _application_transition(
                     code="capacity",
                 )
             application.roster_number = (accepted.aggregate(m=Max("roster_number"))["m"] or 0) + 1
-            application.accepted_at = now
             template = "school/emails/application_accepted"
         elif to == Application.Status.WAITING:
-            application.waitlisted_at = now
             template = "school/emails/application_waiting"
+        elif application.status == Application.Status.ACCEPTED:
+            # The company drops out after acceptance: its seat and roster line are freed.
+            if Certificate.objects.filter(participant__application=application).exists():
+                raise DomainError(
+                    _("修了証を交付済みの参加者がいるため、見送りにはできません。"),
+                    code="certified",
+                )
+            application.roster_number = None
+            template = "school/emails/application_withdrawn"
         else:
-            application.declined_at = now
             template = "school/emails/application_declined"
-        application.status = to
         if note:
             application.decision_note = note
-        application.save()
-        audit_record(
-            actor=actor,
-            action=f"school.application.{to}",
-            obj=application,
-            changes={"from": previous, "to": to},
-        )
+        transition(application, to, actor=actor, reason=reason, action=f"school.application.{to}")
         email_enqueue(
             to=application.contact_email,
             language=application.language,
@@ -267,10 +236,16 @@ def application_waitlist(*, application: Application, actor, note: str = "") -> 
     )
 
 
-def application_decline(*, application: Application, actor, note: str = "") -> Application:
-    """見送り."""
+def application_decline(
+    *, application: Application, actor, note: str = "", reason: str = ""
+) -> Application:
+    """見送り; after acceptance (the company drops out) it needs a reason and frees the seat."""
     return _application_transition(
-        application=application, to=Application.Status.DECLINED, actor=actor, note=note
+        application=application,
+        to=Application.Status.DECLINED,
+        actor=actor,
+        note=note,
+        reason=reason,
     )
 
 
@@ -364,8 +339,8 @@ def attendance_record(*, cohort: Cohort, marks: dict[tuple[int, int], str], acto
                 )
                 changed += 1
             elif current.status != status:
-                current.status = status
-                current.save(update_fields=["status", "recorded_at"])
+                # One audit event below covers the whole grid.
+                transition(current, status, actor=actor, audit=False)
                 changed += 1
         if changed:
             audit_record(

@@ -7,16 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.workflow_admin import action_reason, reason_action_form
 
 from . import services
 from .models import Registration, Seminar, SurveyResponse
 
 
-def _run(modeladmin, request, queryset, service, done_message, arg="seminar"):
+def _run(modeladmin, request, queryset, service, done_message, arg="seminar", **extra):
     done = 0
     for obj in queryset:
         try:
-            service(actor=request.user, **{arg: obj})
+            service(actor=request.user, **{arg: obj}, **extra)
             done += 1
         except DomainError as error:
             modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
@@ -103,6 +104,7 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("参加者"), {"fields": ["staff_links", "audit_history"]}),
     ]
     actions = ["publish", "cancel", "finish", "fill_waitlist"]
+    action_form = reason_action_form(_("中止の理由"))
 
     def get_queryset(self, request):
         S = Registration.Status
@@ -179,6 +181,7 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
             queryset,
             services.seminar_cancel,
             _("%(count)s 件を中止し、申込者に通知しました。"),
+            reason=action_reason(request),
         )
 
     @admin.action(description=_("終了処理（未受付の方を欠席にする）"))
@@ -246,6 +249,7 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "heard_from",
     ] + readonly_fields[1:]
     actions = ["cancel", "check_in"]
+    action_form = reason_action_form(_("キャンセルの理由"))
 
     def has_add_permission(self, request):
         return False  # registrations come through the public form (and its seat rules)
@@ -262,6 +266,7 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             services.registration_cancel,
             _("%(count)s 件をキャンセルしました。"),
             arg="registration",
+            reason=action_reason(request),
         )
 
     @admin.action(description=_("選択した申込を出席にする"))

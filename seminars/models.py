@@ -8,14 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from kosha_portal.japan.deadlines import jst_date
 
 
+class SeminarStatus(models.TextChoices):
+    DRAFT = "draft", _("下書き")
+    PUBLISHED = "published", _("公開中")
+    CANCELLED = "cancelled", _("中止")
+    FINISHED = "finished", _("終了")
+
+
 class Seminar(models.Model):
     """One seminar session (第N回) with its own registration window and seats per format."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("下書き")
-        PUBLISHED = "published", _("公開中")
-        CANCELLED = "cancelled", _("中止")
-        FINISHED = "finished", _("終了")
+    Status = SeminarStatus
 
     class Format(models.TextChoices):
         VENUE = "venue", _("会場開催")
@@ -27,6 +30,16 @@ class Seminar(models.Model):
         Status.PUBLISHED: {Status.CANCELLED, Status.FINISHED},
         Status.CANCELLED: set(),
         Status.FINISHED: set(),
+    }
+    MILESTONES = {
+        Status.PUBLISHED: "published_at",
+        Status.CANCELLED: "cancelled_at",
+        Status.FINISHED: "finished_at",
+    }
+    # 中止 always needs a reason (registrants are told it).
+    REASON_REQUIRED = {
+        (Status.DRAFT, Status.CANCELLED),
+        (Status.PUBLISHED, Status.CANCELLED),
     }
 
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
@@ -83,7 +96,7 @@ class Seminar(models.Model):
                 fields=["fiscal_year", "number"], name="seminar_fiscal_year_number_unique"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published", "cancelled", "finished"]),
+                condition=Q(status__in=SeminarStatus.values),
                 name="seminar_status_valid",
             ),
             models.CheckConstraint(
@@ -135,15 +148,18 @@ class Seminar(models.Model):
         return Registration.Format.ONLINE in self.attendance_formats
 
 
+class RegistrationStatus(models.TextChoices):
+    WAITING = "waiting", _("キャンセル待ち")
+    CONFIRMED = "confirmed", _("参加確定")
+    CANCELLED = "cancelled", _("キャンセル済み")
+    ATTENDED = "attended", _("出席")
+    NO_SHOW = "no_show", _("欠席")
+
+
 class Registration(models.Model):
     """One participant's registration for one seminar."""
 
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("キャンセル待ち")
-        CONFIRMED = "confirmed", _("参加確定")
-        CANCELLED = "cancelled", _("キャンセル済み")
-        ATTENDED = "attended", _("出席")
-        NO_SHOW = "no_show", _("欠席")
+    Status = RegistrationStatus
 
     class Format(models.TextChoices):
         VENUE = "venue", _("会場で参加")
@@ -164,6 +180,20 @@ class Registration(models.Model):
         Status.ATTENDED: {Status.CONFIRMED},  # undo a check-in tapped by mistake
         Status.NO_SHOW: {Status.ATTENDED},  # checked in late, after the seminar was closed
         Status.CANCELLED: set(),
+    }
+    MILESTONES = {
+        Status.CONFIRMED: "confirmed_at",
+        Status.CANCELLED: "cancelled_at",
+        Status.ATTENDED: "attended_at",
+        Status.NO_SHOW: "no_show_at",
+        (Status.ATTENDED, Status.CONFIRMED): None,  # an undone check-in keeps its confirmation
+    }
+    # A cancellation and an undone check-in need a reason (the registrant's own cancellation
+    # and the door's undo button give theirs).
+    REASON_REQUIRED = {
+        (Status.WAITING, Status.CANCELLED),
+        (Status.CONFIRMED, Status.CANCELLED),
+        (Status.ATTENDED, Status.CONFIRMED),
     }
     ACTIVE = [Status.WAITING, Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
     HOLDING_SEAT = [Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
@@ -220,9 +250,7 @@ class Registration(models.Model):
                 name="registration_one_per_email",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=["waiting", "confirmed", "cancelled", "attended", "no_show"]
-                ),
+                condition=Q(status__in=RegistrationStatus.values),
                 name="registration_status_valid",
             ),
             models.CheckConstraint(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from companies.services import organisation_find_or_create
 from kosha_portal import clock
@@ -14,6 +15,7 @@ from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.business_days import add_business_days
 from kosha_portal.japan.deadlines import JST
+from kosha_portal.workflow import transition, transition_check, transition_many
 
 from . import emails
 from .models import Registration, Seminar, SurveyResponse
@@ -21,6 +23,11 @@ from .models import Registration, Seminar, SurveyResponse
 # The race test turns this off to show that, without the row lock, concurrent registrations
 # overbook. Never change it anywhere else.
 SEAT_LOCK_ENABLED = True
+
+# Reasons the history records for moves whose cause is the service itself.
+SELF_CANCEL_REASON = gettext_noop("お申込みの方ご本人による個人用リンクからのキャンセル")
+CHECK_IN_UNDO_REASON = gettext_noop("受付画面で誤って出席にした記録の取消し")
+FINISH_WAITLIST_CANCEL_REASON = gettext_noop("セミナーの終了によりキャンセル待ちを終了")
 
 REMINDER_EARLY = "early"  # 3 business days before
 REMINDER_EVE = "eve"  # the day before
@@ -34,74 +41,83 @@ def _setting(name: str, default):
 # --- seminar transitions -------------------------------------------------------------------------
 
 
-def _seminar_transition(seminar: Seminar, target: str) -> Seminar:
-    locked = Seminar.objects.select_for_update().get(pk=seminar.pk)
-    if target not in Seminar.TRANSITIONS[locked.status]:
-        raise DomainError(
-            _("「%(from)s」のセミナーを「%(to)s」にはできません。")
-            % {"from": locked.get_status_display(), "to": Seminar.Status(target).label},
-            code="transition",
-        )
-    locked.status = target
-    return locked
+def _lock_for_transition(seminar: Seminar) -> Seminar:
+    return Seminar.objects.select_for_update().get(pk=seminar.pk)
 
 
 def seminar_publish(*, seminar: Seminar, actor) -> Seminar:
     """Open the seminar page (and its registration window) to the public."""
     with transaction.atomic():
-        seminar = _seminar_transition(seminar, Seminar.Status.PUBLISHED)
+        seminar = _lock_for_transition(seminar)
+        transition_check(seminar, Seminar.Status.PUBLISHED)
         if not seminar.attendance_formats or not any(
             seminar.seats_for(f) for f in seminar.attendance_formats
         ):
             raise DomainError(_("定員が設定されていません。"), code="no_seats")
-        seminar.published_at = clock.now()
-        seminar.save()
-        audit_record(actor=actor, action="seminar.publish", obj=seminar)
+        transition(seminar, Seminar.Status.PUBLISHED, actor=actor, action="seminar.publish")
         return seminar
 
 
-def seminar_cancel(*, seminar: Seminar, reason: str = "", actor) -> Seminar:
-    """Cancel the seminar and tell everyone registered (confirmed and waiting)."""
+def seminar_cancel(*, seminar: Seminar, reason: str, actor) -> Seminar:
+    """Cancel the seminar (中止; the reason is required and shown to registrants) and tell
+    everyone registered (confirmed and waiting)."""
     with transaction.atomic():
-        seminar = _seminar_transition(seminar, Seminar.Status.CANCELLED)
-        seminar.cancelled_at = clock.now()
-        seminar.cancel_reason = reason
-        seminar.save()
+        seminar = _lock_for_transition(seminar)
+        reason = transition_check(seminar, Seminar.Status.CANCELLED, reason=reason)
         registrations = list(
             Registration.objects.filter(
                 seminar=seminar,
                 status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING],
             ).select_related("seminar")
         )
-        for registration in registrations:
-            emails.send_seminar_cancelled(registration)
-        audit_record(
+        seminar.cancel_reason = reason
+        transition(
+            seminar,
+            Seminar.Status.CANCELLED,
             actor=actor,
+            reason=reason,
             action="seminar.cancel",
-            obj=seminar,
             changes={"notified": len(registrations)},
         )
+        for registration in registrations:
+            registration.seminar = seminar
+            emails.send_seminar_cancelled(registration)
         return seminar
 
 
 def seminar_finish(*, seminar: Seminar, actor, now=None) -> Seminar:
     """Close a seminar that has ended: confirmed registrants who were not checked in are
-    recorded as no-shows."""
+    recorded as no-shows, and the waiting list is cancelled."""
     now = now or clock.now()
     with transaction.atomic():
-        seminar = _seminar_transition(seminar, Seminar.Status.FINISHED)
+        seminar = _lock_for_transition(seminar)
+        transition_check(seminar, Seminar.Status.FINISHED)
         if seminar.ends_at > now:
             raise DomainError(_("終了時刻より前には終了処理ができません。"), code="not_ended")
-        seminar.finished_at = now
-        seminar.save()
-        no_shows = Registration.objects.filter(
-            seminar=seminar, status=Registration.Status.CONFIRMED
-        ).update(status=Registration.Status.NO_SHOW, no_show_at=now)
-        Registration.objects.filter(seminar=seminar, status=Registration.Status.WAITING).update(
-            status=Registration.Status.CANCELLED, cancelled_at=now, waiting_position=None
+        registrations = Registration.objects.filter(seminar=seminar)
+        no_shows = transition_many(
+            registrations.filter(status=Registration.Status.CONFIRMED),
+            Registration.Status.NO_SHOW,
+            actor=actor,
+            at=now,
+            action="seminar_registration.no_show",
         )
-        audit_record(
-            actor=actor, action="seminar.finish", obj=seminar, changes={"no_shows": no_shows}
+        transition_many(
+            registrations.filter(status=Registration.Status.WAITING),
+            Registration.Status.CANCELLED,
+            actor=actor,
+            reason=FINISH_WAITLIST_CANCEL_REASON,
+            at=now,
+            action="seminar_registration.cancel",
+            values={"waiting_position": None},
+        )
+        transition(
+            seminar,
+            Seminar.Status.FINISHED,
+            actor=actor,
+            at=now,
+            action="seminar.finish",
+            changes={"no_shows": len(no_shows)},
         )
         return seminar
 
@@ -204,6 +220,26 @@ def registration_create(
                 code="company_limit",
                 field="org_name",
             )
+        # A new row starts in its first status (a seat, or the waiting list); every later move
+        # goes through the workflow.
+        if _seats_taken(seminar, attendance_format) < seminar.seats_for(attendance_format):
+            initial = {"status": Registration.Status.CONFIRMED, "confirmed_at": now}
+        elif join_waitlist:
+            initial = {
+                "status": Registration.Status.WAITING,
+                "waiting_position": _next_waiting_position(seminar, attendance_format),
+            }
+        else:
+            raise DomainError(
+                _(
+                    "申し訳ありません。%(format)sは満席になりました。"
+                    "キャンセル待ちをご希望の場合は「満席の場合はキャンセル待ちに登録する」に"
+                    "チェックを入れて、もう一度お申込みください。"
+                )
+                % {"format": Registration.Format(attendance_format).label},
+                code="full",
+                field="format",
+            )
         registration = Registration(
             seminar=seminar,
             organisation=organisation,
@@ -219,24 +255,8 @@ def registration_create(
             consent_at=now,
             privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
             language=language,
+            **initial,
         )
-        if _seats_taken(seminar, attendance_format) < seminar.seats_for(attendance_format):
-            registration.status = Registration.Status.CONFIRMED
-            registration.confirmed_at = now
-        elif join_waitlist:
-            registration.status = Registration.Status.WAITING
-            registration.waiting_position = _next_waiting_position(seminar, attendance_format)
-        else:
-            raise DomainError(
-                _(
-                    "申し訳ありません。%(format)sは満席になりました。"
-                    "キャンセル待ちをご希望の場合は「満席の場合はキャンセル待ちに登録する」に"
-                    "チェックを入れて、もう一度お申込みください。"
-                )
-                % {"format": Registration.Format(attendance_format).label},
-                code="full",
-                field="format",
-            )
         try:
             with transaction.atomic():
                 registration.save()
@@ -273,19 +293,11 @@ def _lock_registration(registration_id: int) -> Registration:
     )
 
 
-def _transition(registration: Registration, target: str) -> None:
-    if target not in Registration.TRANSITIONS[registration.status]:
-        raise DomainError(
-            _("「%(from)s」のお申込みを「%(to)s」にはできません。")
-            % {"from": registration.get_status_display(), "to": Registration.Status(target).label},
-            code="transition",
-        )
-    registration.status = target
-
-
-def registration_cancel(*, registration: Registration, actor, now=None) -> Registration:
-    """Cancel a registration (the registrant's own link or staff); a freed seat goes to the
-    first on that format's waiting list."""
+def registration_cancel(
+    *, registration: Registration, reason: str, actor, now=None
+) -> Registration:
+    """Cancel a registration (the registrant's own link, with SELF_CANCEL_REASON, or staff, who
+    give a reason); a freed seat goes to the first on that format's waiting list."""
     now = now or clock.now()
     with transaction.atomic():
         seminar = _lock_seminar(registration.seminar_id)
@@ -295,11 +307,15 @@ def registration_cancel(*, registration: Registration, actor, now=None) -> Regis
                 _("開催日時を過ぎたため、キャンセルの受付は終了しました。"), code="too_late"
             )
         held_seat = registration.holds_seat
-        _transition(registration, Registration.Status.CANCELLED)
-        registration.cancelled_at = now
         registration.waiting_position = None
-        registration.save()
-        audit_record(actor=actor, action="seminar_registration.cancel", obj=registration)
+        transition(
+            registration,
+            Registration.Status.CANCELLED,
+            actor=actor,
+            reason=reason,
+            at=now,
+            action="seminar_registration.cancel",
+        )
         emails.send_cancelled_ack(registration)
         if held_seat:
             waitlist_fill(
@@ -326,13 +342,16 @@ def waitlist_fill(*, seminar: Seminar, attendance_format: str, actor, now=None) 
             .order_by("waiting_position", "pk")[:free]
         )
         for registration in waiting:
-            _transition(registration, Registration.Status.CONFIRMED)
             registration.waiting_position = None
-            registration.confirmed_at = now
             registration.promoted_at = now
-            registration.save()
+            transition(
+                registration,
+                Registration.Status.CONFIRMED,
+                actor=actor,
+                at=now,
+                action="seminar_registration.promote",
+            )
             registration.seminar = seminar
-            audit_record(actor=actor, action="seminar_registration.promote", obj=registration)
             emails.send_promoted(registration)
             promoted.append(registration)
         return promoted
@@ -345,21 +364,28 @@ def registration_check_in(*, registration: Registration, actor, now=None) -> Reg
         registration = _lock_registration(registration.pk)
         if registration.status == Registration.Status.ATTENDED:
             return registration  # a double tap is not an error
-        _transition(registration, Registration.Status.ATTENDED)
-        registration.attended_at = now
-        registration.save()
-        audit_record(actor=actor, action="seminar_registration.check_in", obj=registration)
+        transition(
+            registration,
+            Registration.Status.ATTENDED,
+            actor=actor,
+            at=now,
+            action="seminar_registration.check_in",
+        )
         return registration
 
 
 def registration_check_in_undo(*, registration: Registration, actor) -> Registration:
-    """Undo a check-in tapped by mistake."""
+    """Undo a check-in tapped by mistake (that is the reason the history records)."""
     with transaction.atomic():
         registration = _lock_registration(registration.pk)
-        _transition(registration, Registration.Status.CONFIRMED)
         registration.attended_at = None
-        registration.save()
-        audit_record(actor=actor, action="seminar_registration.check_in_undo", obj=registration)
+        transition(
+            registration,
+            Registration.Status.CONFIRMED,
+            actor=actor,
+            reason=CHECK_IN_UNDO_REASON,
+            action="seminar_registration.check_in_undo",
+        )
         return registration
 
 

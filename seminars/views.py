@@ -142,7 +142,9 @@ def registration_cancel(request, pk):
     if request.method == "POST":
         try:
             services.registration_cancel(
-                registration=registration, actor=company_actor(registration.email)
+                registration=registration,
+                reason=services.SELF_CANCEL_REASON,
+                actor=company_actor(registration.email),
             )
         except DomainError as error:
             messages.error(request, error.message)

@@ -11,6 +11,13 @@ def _document_path(instance, filename):
     return f"documents/{instance.created_at:%Y/%m}/{instance.uuid}.pdf"
 
 
+class GeneratedDocumentStatus(models.TextChoices):
+    PENDING = "pending", _("作成中")
+    RENDERING = "rendering", _("作成処理中")
+    READY = "ready", _("作成済み")
+    FAILED = "failed", _("作成失敗")
+
+
 class GeneratedDocument(models.Model):
     """A PDF rendered from a template and a frozen context, stored as a private file.
 
@@ -19,11 +26,17 @@ class GeneratedDocument(models.Model):
     raises is retried at ``next_attempt_at`` (backoff) and ends FAILED after PDF_MAX_ATTEMPTS; one
     left RENDERING by a killed worker is requeued after PDF_RENDER_TIMEOUT_SECONDS."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("作成中")
-        RENDERING = "rendering", _("作成処理中")
-        READY = "ready", _("作成済み")
-        FAILED = "failed", _("作成失敗")
+    Status = GeneratedDocumentStatus
+    # The render queue moves by compare-and-set on its claim (see services.document_claim);
+    # the map documents the moves and is what the workflow tests hold it to.
+    TRANSITIONS = {
+        Status.PENDING: {Status.RENDERING},
+        Status.RENDERING: {Status.READY, Status.PENDING, Status.FAILED},
+        Status.FAILED: set(),
+        Status.READY: set(),
+    }
+    MILESTONES = {Status.READY: "rendered_at"}
+    REASON_REQUIRED: set = set()
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("作成依頼日時"), auto_now_add=True)
@@ -54,7 +67,7 @@ class GeneratedDocument(models.Model):
         verbose_name_plural = _("帳票")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "rendering", "ready", "failed"]),
+                condition=Q(status__in=GeneratedDocumentStatus.values),
                 name="generated_document_status_valid",
             ),
         ]

@@ -16,6 +16,14 @@ def new_message_id() -> str:
     return f"<outbox.{uuid.uuid4().hex}@{domain}>"
 
 
+class OutboundEmailStatus(models.TextChoices):
+    PENDING = "pending", _("送信待ち")
+    SENDING = "sending", _("送信中")
+    SENT = "sent", _("送信済み")
+    FAILED = "failed", _("送信失敗")
+    CANCELLED = "cancelled", _("取消")
+
+
 class OutboundEmail(models.Model):
     """One email, written in the same transaction as the change that causes it (the outbox).
 
@@ -25,12 +33,18 @@ class OutboundEmail(models.Model):
     one (SMTP 5xx) fails at once; a row left SENDING by a killed worker is requeued after
     OUTBOX_SENDING_TIMEOUT_SECONDS. Staff can retry a failed row from the admin."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("送信待ち")
-        SENDING = "sending", _("送信中")
-        SENT = "sent", _("送信済み")
-        FAILED = "failed", _("送信失敗")
-        CANCELLED = "cancelled", _("取消")
+    Status = OutboundEmailStatus
+    # Delivery moves by compare-and-set on its claim (see services.outbound_email_deliver);
+    # the map documents the moves and is what the workflow tests hold it to.
+    TRANSITIONS = {
+        Status.PENDING: {Status.SENDING, Status.CANCELLED},
+        Status.SENDING: {Status.SENT, Status.PENDING, Status.FAILED},
+        Status.FAILED: {Status.PENDING},  # staff retry
+        Status.CANCELLED: {Status.PENDING},  # staff retry
+        Status.SENT: set(),
+    }
+    MILESTONES = {Status.SENT: "sent_at", Status.FAILED: "failed_at"}
+    REASON_REQUIRED: set = set()
 
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     status = models.CharField(
@@ -71,7 +85,7 @@ class OutboundEmail(models.Model):
         verbose_name_plural = _("送信メール（アウトボックス）")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+                condition=Q(status__in=OutboundEmailStatus.values),
                 name="outbound_email_status_valid",
             ),
         ]

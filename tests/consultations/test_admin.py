@@ -158,3 +158,29 @@ def test_search_matches_legal_form_variants_and_hiragana_kana(desk_client, make_
     html = desk_client.get(LIST, {"q": f"{c.reference} {other.reference}"}).content.decode()
     # Every word must match: no consultation has both references.
     assert f">{c.reference}</a>" not in html and f">{other.reference}</a>" not in html
+
+
+def test_admin_withdrawal_needs_a_reason_and_the_history_shows_it(desk_client, make_consultation):
+    c = make_consultation()
+    page = desk_client.get(f"{LIST}{c.pk}/change/").content.decode()
+    assert "取下げの理由" in page and f"{LIST}{c.pk}/act/withdraw/" in page
+    response = desk_client.post(f"{LIST}{c.pk}/act/withdraw/", {"reason": " "}, follow=True)
+    assert "理由を入力してください。" in response.content.decode()
+    c.refresh_from_db()
+    assert c.status == "new"
+    response = desk_client.post(
+        f"{LIST}{c.pk}/act/withdraw/", {"reason": "お電話で取下げのお申出"}, follow=True
+    )
+    c.refresh_from_db()
+    assert c.status == "withdrawn"
+    html = response.content.decode()
+    assert "お電話で取下げのお申出" in html  # in the case's history
+    assert "再開の理由" in html and "取下げの理由" not in html
+    desk_client.post(f"{LIST}{c.pk}/act/reopen/", {"reason": ""})
+    c.refresh_from_db()
+    assert c.status == "withdrawn"
+    desk_client.post(f"{LIST}{c.pk}/act/reopen/", {"reason": "再度のご相談"})
+    c.refresh_from_db()
+    assert c.status == "in_progress"
+    event = AuditEvent.objects.filter(action="consultation.status.in_progress").latest("id")
+    assert event.changes["reason"] == "再度のご相談"

@@ -71,7 +71,7 @@ def test_typing_another_companys_corporate_number_opens_only_the_new_consultatio
 def _two_dispatches_of_one_company():
     year = f.program_year(2026)
     other = f.applied_dispatch(year)
-    dispatch_withdraw(dispatch=other, actor="test")
+    dispatch_withdraw(dispatch=other, reason="再申込のため", actor="test")
     return f.applied_dispatch(year, organisation=other.organisation), other
 
 

@@ -8,6 +8,7 @@ from consultations.models import Consultation, ConsultationMessage
 from consultations.selectors import consultation_with_confirmed_need
 from consultations.services import (
     consultation_close,
+    consultation_company_message_add,
     consultation_dispatch_need_determine,
     consultation_mark_answered,
     consultation_note_add,
@@ -38,7 +39,7 @@ def test_allowed_path_new_to_closed_sets_milestones(make_consultation, desk_user
     assert c.started_at and c.answered_at and c.closed_at
     c = consultation_reopen(consultation=c, reason="追加のご相談", actor=desk_user)
     assert c.status == S.IN_PROGRESS and c.reopened_at
-    c = consultation_withdraw(consultation=c, actor=desk_user)
+    c = consultation_withdraw(consultation=c, reason="社内で解決", actor=desk_user)
     assert c.status == S.WITHDRAWN and c.withdrawn_at
     actions = list(AuditEvent.objects.filter(object_id=str(c.pk)).values_list("action", flat=True))
     assert "consultation.status.closed" in actions and "consultation.status.withdrawn" in actions
@@ -58,10 +59,10 @@ def test_refused_transitions_from_new(make_consultation, desk_user, service):
 def test_reopen_of_open_case_and_double_withdraw_are_refused(make_consultation, desk_user):
     c = make_consultation()
     with pytest.raises(DomainError):
-        consultation_reopen(consultation=c, actor=desk_user)
-    consultation_withdraw(consultation=c, actor=desk_user)
+        consultation_reopen(consultation=c, reason="再開", actor=desk_user)
+    consultation_withdraw(consultation=c, reason="社内で解決", actor=desk_user)
     with pytest.raises(DomainError):
-        consultation_withdraw(consultation=c, actor=desk_user)
+        consultation_withdraw(consultation=c, reason="社内で解決", actor=desk_user)
     with pytest.raises(DomainError):
         consultation_reply_send(consultation=c, body="回答", actor=desk_user)
 
@@ -228,3 +229,38 @@ def test_company_emails_use_the_language_the_company_used(make_consultation, des
     assert set(
         OutboundEmail.objects.filter(to="ja@example.jp").values_list("language", flat=True)
     ) == {"ja"}
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_withdrawal_or_a_reopening_without_a_reason_is_refused(
+    make_consultation, desk_user, reason
+):
+    c = make_consultation()
+    with pytest.raises(DomainError) as error:
+        consultation_withdraw(consultation=c, reason=reason, actor=desk_user)
+    assert error.value.field == "reason"
+    c.refresh_from_db()
+    assert c.status == S.NEW and c.withdrawn_at is None
+    c = consultation_withdraw(consultation=c, reason="社内で解決しました", actor=desk_user)
+    with pytest.raises(DomainError) as error:
+        consultation_reopen(consultation=c, reason=reason, actor=desk_user)
+    assert error.value.field == "reason"
+    c.refresh_from_db()
+    assert c.status == S.WITHDRAWN and c.reopened_at is None
+    event = AuditEvent.objects.get(action="consultation.status.withdrawn")
+    assert event.changes == {"from": "new", "to": "withdrawn", "reason": "社内で解決しました"}
+
+
+def test_a_company_message_reopens_an_answered_case_with_the_reason_recorded(
+    make_consultation, desk_user
+):
+    from consultations.services import COMPANY_MESSAGE_REOPEN_REASON
+
+    c = make_consultation()
+    consultation_reply_send(consultation=c, body="ご回答です", actor=desk_user)
+    consultation_company_message_add(consultation=c, body="追加で伺います", actor="company")
+    c.refresh_from_db()
+    assert c.status == S.IN_PROGRESS and c.reopened_at
+    event = AuditEvent.objects.filter(action="consultation.status.in_progress").latest("id")
+    assert event.changes["from"] == "answered"
+    assert event.changes["reason"] == COMPANY_MESSAGE_REOPEN_REASON

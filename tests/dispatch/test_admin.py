@@ -75,7 +75,7 @@ def test_admin_action_expires_ended_dispatches_and_reports_the_others(desk_clien
     )
     html = response.content.decode()
     assert "1件を期間満了にしました。" in html
-    assert applied.reference in html and "「期間満了」にできません" in html
+    assert applied.reference in html and "「申込受付」から「期間満了」には変更できません" in html
     ended.refresh_from_db()
     applied.refresh_from_db()
     assert ended.status == Dispatch.Status.EXPIRED and applied.status == Dispatch.Status.APPLIED

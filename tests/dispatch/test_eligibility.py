@@ -150,7 +150,7 @@ def test_cap_counts_every_dispatch_of_the_year(year2026):
     result = _judge(organisation, year2026, at=at, cons=first.consultation)
     assert not result.rule("no_open_dispatch").passed
     assert first.reference in result.rule("no_open_dispatch").explanation
-    services.dispatch_withdraw(dispatch=first, actor="test")
+    services.dispatch_withdraw(dispatch=first, reason="社内で対応", actor="test")
     result = _judge(organisation, year2026, at=at, cons=first.consultation)
     assert result.eligible
     assert result.visits_remaining == 1

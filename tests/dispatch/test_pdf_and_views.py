@@ -5,8 +5,10 @@ import pytest
 from pypdf import PdfReader
 
 from dispatch import services
+from dispatch.models import Dispatch, Visit
 from dispatch.pdf import completion_report_document, visit_report_document
 from kosha_portal.accounts.services import access_link_issue
+from kosha_portal.audit.models import AuditEvent
 from kosha_portal.mail.models import OutboundEmail
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
@@ -204,3 +206,66 @@ def test_expert_schedule_form_errors_are_polite_and_kept(client, year2026):
         url, {"date": "2026-12-05", "mode": "onsite", "place": "本社"}, follow=True
     )
     assert "休業日です" in response.content.decode()
+
+
+def _decided_with_visit(year):
+    dispatch = f.decided_dispatch(year, planned=2)
+    visit = services.visit_schedule(
+        dispatch=dispatch,
+        date=datetime.date(2026, 11, 16),
+        start_time=datetime.time(10),
+        mode="onsite",
+        place="本社会議室",
+        actor="e",
+    )
+    return dispatch, visit
+
+
+def test_company_withdrawal_asks_for_a_reason_and_cancels_the_scheduled_visits(client, year2026):
+    dispatch, visit = _decided_with_visit(year2026)
+    _grant(client, dispatch, dispatch.organisation)
+    page = client.get(f"/dispatch/d/{dispatch.reference}/").content.decode()
+    assert f"/dispatch/d/{dispatch.reference}/withdraw/" in page
+    url = f"/dispatch/d/{dispatch.reference}/withdraw/"
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and "取下げの理由" in confirm.content.decode()
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 200
+    assert "理由を入力してください。" in refused.content.decode()
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.DECIDED
+    response = client.post(url, {"reason": "社内で対応できる見通しが立ったため"}, follow=True)
+    assert "専門家派遣を取り下げました。" in response.content.decode()
+    dispatch.refresh_from_db()
+    visit.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.WITHDRAWN and dispatch.withdrawn_at
+    assert visit.status == Visit.Status.CANCELLED and visit.cancelled_at == dispatch.withdrawn_at
+    withdraw = AuditEvent.objects.get(action="dispatch.withdraw")
+    cancel = AuditEvent.objects.get(action="visit.cancel")
+    assert (
+        withdraw.changes["reason"]
+        == cancel.changes["reason"]
+        == ("社内で対応できる見通しが立ったため")
+    )
+    # Withdrawn: the page no longer offers it, and the address sends the company back.
+    assert url not in client.get(f"/dispatch/d/{dispatch.reference}/").content.decode()
+    assert client.get(url).status_code == 302
+
+
+def test_expert_cancels_a_visit_only_with_a_reason(client, year2026):
+    dispatch, visit = _decided_with_visit(year2026)
+    client.force_login(dispatch.expert.user)
+    url = f"/dispatch/expert/{dispatch.reference}/visits/1/cancel/"
+    assert url in client.get(f"/dispatch/expert/{dispatch.reference}/").content.decode()
+    assert "取消しの理由" in client.get(url).content.decode()
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 200 and "理由を入力してください。" in refused.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.SCHEDULED
+    response = client.post(url, {"reason": "企業のご都合により延期"}, follow=True)
+    assert "第1回の日程を取り消しました。" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.CANCELLED
+    assert (
+        AuditEvent.objects.get(action="visit.cancel").changes["reason"] == "企業のご都合により延期"
+    )

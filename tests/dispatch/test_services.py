@@ -101,7 +101,7 @@ def test_reject_requires_reason_and_notifies_company(year2026):
     assert "対象業種外のため" in email.body_text
     with pytest.raises(DomainError) as caught:
         _decide(dispatch, f.expert())
-    assert caught.value.code == "bad_transition"
+    assert caught.value.code == "transition"
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_cancelled_visit_frees_its_slot_and_no_show_counts(year2026):
         )
     assert caught.value.code == "cap_reached"
     services.visit_no_show(visit=visits[0], actor="e")
-    services.visit_cancel(visit=visits[1], actor="e")
+    services.visit_cancel(visit=visits[1], reason="企業の都合", actor="e")
     again = services.visit_schedule(
         dispatch=dispatch,
         date=datetime.date(2026, 11, 20),
@@ -191,7 +191,7 @@ def test_cancelled_visit_frees_its_slot_and_no_show_counts(year2026):
     )
     assert again.number == 2
     with pytest.raises(DomainError):
-        services.visit_cancel(visit=visits[0], actor="e")  # a no-show cannot be cancelled
+        services.visit_cancel(visit=visits[0], reason="企業の都合", actor="e")  # a no-show stays
 
 
 def _report(visit, **extra):
@@ -297,8 +297,34 @@ def test_merged_rows_share_one_cap_and_one_open_dispatch(year2026):
         _decide(dispatch, f.expert(), planned_visits=1)
     assert caught.value.code == "other_dispatch_open"
     assert earlier.reference in caught.value.message
-    services.dispatch_withdraw(dispatch=earlier, actor="company")
+    services.dispatch_withdraw(dispatch=earlier, reason="社内で対応", actor="company")
     with pytest.raises(DomainError) as caught:
         _decide(dispatch, f.expert(), planned_visits=4)
     assert caught.value.code == "planned_visits" and "残り回数（1回）" in caught.value.message
     assert _decide(dispatch, f.expert(), planned_visits=1).status == Dispatch.Status.DECIDED
+
+
+def test_withdrawal_needs_a_reason(year2026):
+    dispatch = f.applied_dispatch(year2026)
+    with pytest.raises(DomainError) as caught:
+        services.dispatch_withdraw(dispatch=dispatch, reason="", actor="company")
+    assert caught.value.field == "reason"
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.APPLIED and dispatch.withdrawn_at is None
+
+
+def test_expiry_cancels_the_scheduled_visits_with_the_reason_recorded(year2026):
+    dispatch = f.decided_dispatch(year2026, planned=2)
+    services.visit_schedule(
+        dispatch=dispatch,
+        date=datetime.date(2027, 2, 20),
+        start_time=None,
+        mode="online",
+        actor="e",
+    )
+    services.dispatch_expire(dispatch=dispatch, actor=None, today=datetime.date(2027, 2, 27))
+    visit = dispatch.visits.get()
+    assert visit.status == Visit.Status.CANCELLED
+    event = AuditEvent.objects.get(action="visit.cancel")
+    assert event.changes["reason"] == services.EXPIRY_VISIT_CANCEL_REASON
+    assert event.changes["cause"] == "dispatch.expire"

@@ -54,7 +54,9 @@ def test_each_reminder_is_written_once_when_the_job_runs_twice(year2026):
             ("reminder_report_overdue", dispatch.expert.email),
         ]
     )
-    services.visit_cancel(visit=tomorrow, actor="e")  # its report would be overdue later on
+    services.visit_cancel(
+        visit=tomorrow, reason="日程変更", actor="e"
+    )  # its report would be overdue later on
     # 14 days before the application deadline (2027-01-29) the waiting company is reminded,
     # and the period-ending reminder comes 14 days before 2027-02-26 for unused visits.
     assert services.dispatch_reminders_send(today=datetime.date(2027, 1, 15)) == 1

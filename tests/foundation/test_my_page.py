@@ -25,9 +25,9 @@ def _grant_items(client, year, seminar, count: int, *, start: int = 0) -> list[s
         # One company may hold one open dispatch: withdraw the last before applying again.
         granted_consultation = f.consultation()
         dispatch = f.applied_dispatch(year, cons=granted_consultation)
-        dispatch_withdraw(dispatch=dispatch, actor="test")
+        dispatch_withdraw(dispatch=dispatch, reason="再申込のため", actor="test")
         direct_dispatch = f.applied_dispatch(year)
-        dispatch_withdraw(dispatch=direct_dispatch, actor="test")
+        dispatch_withdraw(dispatch=direct_dispatch, reason="再申込のため", actor="test")
         application = ApplicationFactory()
         registration = register(seminar, n)
         for target in (granted_consultation, direct_dispatch, application, registration):

@@ -126,16 +126,39 @@ def test_selection_transitions_and_emails(django_capture_on_commit_callbacks, ma
     assert "受講決定" in subjects[first.contact_email]
     assert "補欠" in subjects[second.contact_email]
     assert "選考結果のお知らせ" in subjects[third.contact_email]
-    # waiting → accepted is allowed; accepted and declined are final
+    # waiting → accepted is allowed; declined is final
     second = services.application_accept(application=second, actor="desk")
     assert second.roster_number == 2
-    for application, service in [
-        (first, services.application_decline),
-        (third, services.application_accept),
-    ]:
-        with pytest.raises(DomainError) as error:
-            service(application=application, actor="desk")
-        assert error.value.code == "transition"
+    with pytest.raises(DomainError) as error:
+        services.application_accept(application=third, actor="desk")
+    assert error.value.code == "transition"
+
+
+@pytest.mark.django_db
+def test_declining_after_acceptance_needs_a_reason_and_frees_the_roster_line(
+    django_capture_on_commit_callbacks, mail_outbox
+):
+    cohort = recruiting_cohort()
+    application = services.application_accept(
+        application=ApplicationFactory(cohort=cohort), actor="desk"
+    )
+    with pytest.raises(DomainError) as error:
+        services.application_decline(application=application, actor="desk")
+    assert error.value.field == "reason"
+    application.refresh_from_db()
+    assert (application.status, application.roster_number) == (Application.Status.ACCEPTED, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        application = services.application_decline(
+            application=application, reason="社内の事情により受講を辞退", actor="desk"
+        )
+    assert (application.status, application.roster_number) == (Application.Status.DECLINED, None)
+    event = AuditEvent.objects.filter(action="school.application.declined").get()
+    assert event.changes == {
+        "from": "accepted",
+        "to": "declined",
+        "reason": "社内の事情により受講を辞退",
+    }
+    assert "受講決定の取消し" in mail_outbox[-1].subject
 
 
 @pytest.mark.django_db

@@ -323,3 +323,31 @@ def test_admin_cannot_move_an_existing_application_to_another_cohort_or_company(
     # a new application still chooses both
     html = desk_client.get(reverse("admin:school_application_add")).content.decode()
     assert 'name="cohort"' in html
+
+
+def test_admin_declines_an_accepted_company_only_with_a_reason(desk_client):
+    from kosha_portal.audit.services import audit_events_for
+
+    from .factories import accepted_application
+
+    application = accepted_application(recruiting_cohort())
+    url = "/admin/school/application/"
+    refused = desk_client.post(
+        url, {"action": "decline", "_selected_action": [application.pk], "reason": ""}, follow=True
+    )
+    assert "「見送り」にするには理由を入力してください。" in refused.content.decode()
+    application.refresh_from_db()
+    assert application.status == Application.Status.ACCEPTED
+    desk_client.post(
+        url,
+        {"action": "decline", "_selected_action": [application.pk], "reason": "受講辞退の連絡"},
+    )
+    application.refresh_from_db()
+    assert (application.status, application.roster_number) == ("declined", None)
+    event = audit_events_for(application).get(action="school.application.declined")
+    assert event.changes["reason"] == "受講辞退の連絡"
+    # A company still in selection is declined without a reason, as before.
+    pending = ApplicationFactory(cohort=application.cohort)
+    desk_client.post(url, {"action": "decline", "_selected_action": [pending.pk], "reason": ""})
+    pending.refresh_from_db()
+    assert pending.status == Application.Status.DECLINED

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from kosha_portal.audit.services import audit_events_for
 from kosha_portal.errors import DomainError
 from kosha_portal.mail.models import OutboundEmail
 from seminars import services
@@ -42,7 +43,7 @@ def test_cancellation_promotes_exactly_one_waiting_registrant():
     waiting = [register(seminar, n) for n in (3, 4, 5)]
     before = set(OutboundEmail.objects.values_list("pk", flat=True))
 
-    services.registration_cancel(registration=confirmed[0], actor="test")
+    services.registration_cancel(registration=confirmed[0], reason="都合", actor="test")
     new_mail = OutboundEmail.objects.exclude(pk__in=before)
 
     statuses = dict(Registration.objects.values_list("pk", "status"))
@@ -64,7 +65,7 @@ def test_cancelling_a_waiting_registrant_promotes_nobody():
     seminar = SeminarFactory(venue_seats=1)
     register(seminar, 1)
     waiting = [register(seminar, n) for n in (2, 3)]
-    services.registration_cancel(registration=waiting[0], actor="test")
+    services.registration_cancel(registration=waiting[0], reason="都合", actor="test")
     assert Registration.objects.get(pk=waiting[1].pk).status == "waiting"
 
 
@@ -76,7 +77,7 @@ def test_duplicate_email_is_refused_and_can_register_again_after_cancelling():
     assert exc.value.code == "duplicate" and exc.value.field == "email"
     assert "再送" in str(exc.value.message)
     assert Registration.objects.count() == 1
-    services.registration_cancel(registration=first, actor="test")
+    services.registration_cancel(registration=first, reason="都合", actor="test")
     assert register(seminar, 1).status == "confirmed"
 
 
@@ -114,7 +115,7 @@ def test_seminar_cancel_notifies_everyone_registered():
     seminar = SeminarFactory(venue_seats=1)
     registrations = [register(seminar, n) for n in (1, 2)]
     cancelled = register(seminar, 3, fmt="online")
-    services.registration_cancel(registration=cancelled, actor="test")
+    services.registration_cancel(registration=cancelled, reason="都合", actor="test")
     before = set(OutboundEmail.objects.values_list("pk", flat=True))
     services.seminar_cancel(seminar=seminar, reason="講師の急病のため", actor="test")
     new_mail = list(OutboundEmail.objects.exclude(pk__in=before))
@@ -122,7 +123,19 @@ def test_seminar_cancel_notifies_everyone_registered():
     assert all("中止" in m.subject and "講師の急病" in m.body_text for m in new_mail)
     assert all("SECRET-ONLINE" not in m.body_text + m.body_html for m in new_mail)
     with pytest.raises(DomainError):
-        services.seminar_cancel(seminar=seminar, actor="test")
+        services.seminar_cancel(seminar=seminar, reason="重複", actor="test")
+
+
+def test_seminar_cancel_without_a_reason_is_refused_and_changes_nothing():
+    seminar = SeminarFactory(venue_seats=1)
+    register(seminar, 1)
+    before = OutboundEmail.objects.count()
+    with pytest.raises(DomainError) as error:
+        services.seminar_cancel(seminar=seminar, reason="  ", actor="test")
+    assert error.value.field == "reason"
+    seminar.refresh_from_db()
+    assert seminar.status == "published" and seminar.cancelled_at is None
+    assert OutboundEmail.objects.count() == before
 
 
 def test_check_in_and_finish_mark_no_shows():
@@ -141,14 +154,51 @@ def test_check_in_and_finish_mark_no_shows():
     assert Registration.objects.get(pk=b.pk).status == "attended"
 
 
+def test_finish_moves_each_registrant_through_the_workflow_and_audits_it():
+    seminar = SeminarFactory(venue_seats=1)
+    present, absent = register(seminar, 1), register(seminar, 2, fmt="online")
+    waiting = register(seminar, 3)
+    services.registration_check_in(registration=present, actor="staff")
+    ended = seminar.ends_at + datetime.timedelta(minutes=1)
+    services.seminar_finish(seminar=seminar, actor="staff", now=ended)
+    absent.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (absent.status, absent.no_show_at) == ("no_show", ended)
+    assert (waiting.status, waiting.cancelled_at, waiting.waiting_position) == (
+        "cancelled",
+        ended,
+        None,
+    )
+    assert audit_events_for(absent).get(action="seminar_registration.no_show").changes == {
+        "from": "confirmed",
+        "to": "no_show",
+    }
+    cancel = audit_events_for(waiting).get(action="seminar_registration.cancel")
+    assert cancel.changes["reason"] == services.FINISH_WAITLIST_CANCEL_REASON
+    assert not audit_events_for(present).filter(action__contains="no_show").exists()
+    assert audit_events_for(seminar).get(action="seminar.finish").changes["no_shows"] == 1
+
+
+def test_undoing_a_check_in_keeps_the_confirmation_time_and_records_why():
+    seminar = SeminarFactory()
+    registration = register(seminar, 1)
+    confirmed_at = registration.confirmed_at
+    services.registration_check_in(registration=registration, actor="staff")
+    registration = services.registration_check_in_undo(registration=registration, actor="staff")
+    assert registration.status == "confirmed" and registration.attended_at is None
+    assert Registration.objects.get(pk=registration.pk).confirmed_at == confirmed_at
+    event = audit_events_for(registration).get(action="seminar_registration.check_in_undo")
+    assert event.changes["reason"] == services.CHECK_IN_UNDO_REASON
+
+
 def test_refused_transitions():
     seminar = SeminarFactory(venue_seats=1)
     registration = register(seminar, 1)
-    services.registration_cancel(registration=registration, actor="test")
+    services.registration_cancel(registration=registration, reason="都合", actor="test")
     with pytest.raises(DomainError):
         services.registration_check_in(registration=registration, actor="staff")
     with pytest.raises(DomainError):
-        services.registration_cancel(registration=registration, actor="test")
+        services.registration_cancel(registration=registration, reason="都合", actor="test")
     with pytest.raises(DomainError):
         services.seminar_publish(seminar=seminar, actor="staff")  # already published
 
@@ -159,6 +209,7 @@ def test_cancel_after_start_is_refused():
     with pytest.raises(DomainError) as exc:
         services.registration_cancel(
             registration=registration,
+            reason="都合",
             actor="test",
             now=seminar.starts_at + datetime.timedelta(seconds=1),
         )

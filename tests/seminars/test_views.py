@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kosha_portal.accounts.services import access_link_issue
+from kosha_portal.audit.services import audit_events_for
 from kosha_portal.mail.models import OutboundEmail
+from seminars import services
 from seminars.models import Registration, Seminar
 
 from .factories import SeminarFactory, register
@@ -176,6 +178,8 @@ def test_cancel_through_the_personal_link_promotes_the_next(client):
     response = client.post(reverse("seminars:cancel", args=[first.pk]), follow=True)
     assert "キャンセルしました" in response.content.decode()
     assert Registration.objects.get(pk=first.pk).status == "cancelled"
+    event = audit_events_for(first).get(action="seminar_registration.cancel")
+    assert event.changes["reason"] == services.SELF_CANCEL_REASON
     assert Registration.objects.get(pk=second.pk).status == "confirmed"
     assert client.post(reverse("seminars:cancel", args=[second.pk])).status_code == 404
 
@@ -261,3 +265,41 @@ def test_csv_export_keeps_a_formula_like_name_as_text(desk_client):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][3] == '\'=HYPERLINK("http://x")'
     assert rows[1][10] == "'@SUM(1+1)"
+
+
+def test_staff_cancel_seminars_and_registrations_from_the_admin_only_with_a_reason(desk_client):
+    seminar = SeminarFactory(venue_seats=1)
+    registration, waiting = register(seminar, 1), register(seminar, 2)
+    registrations = "/admin/seminars/registration/"
+    assert 'name="reason"' in desk_client.get(registrations).content.decode()
+    refused = desk_client.post(
+        registrations,
+        {"action": "cancel", "_selected_action": [registration.pk], "reason": ""},
+        follow=True,
+    )
+    assert "「キャンセル済み」にするには理由を入力してください。" in refused.content.decode()
+    assert Registration.objects.get(pk=registration.pk).status == "confirmed"
+    desk_client.post(
+        registrations,
+        {"action": "cancel", "_selected_action": [registration.pk], "reason": "ご本人から電話"},
+    )
+    assert Registration.objects.get(pk=registration.pk).status == "cancelled"
+    assert Registration.objects.get(pk=waiting.pk).status == "confirmed"  # promoted
+    event = audit_events_for(registration).get(action="seminar_registration.cancel")
+    assert event.changes["reason"] == "ご本人から電話"
+
+    seminars = "/admin/seminars/seminar/"
+    refused = desk_client.post(
+        seminars, {"action": "cancel", "_selected_action": [seminar.pk], "reason": ""}, follow=True
+    )
+    assert "「中止」にするには理由を入力してください。" in refused.content.decode()
+    assert Seminar.objects.get(pk=seminar.pk).status == "published"
+    desk_client.post(
+        seminars,
+        {"action": "cancel", "_selected_action": [seminar.pk], "reason": "講師の急病のため"},
+    )
+    seminar.refresh_from_db()
+    assert (seminar.status, seminar.cancel_reason) == ("cancelled", "講師の急病のため")
+    assert audit_events_for(seminar).get(action="seminar.cancel").changes["reason"] == (
+        "講師の急病のため"
+    )
