@@ -18,11 +18,16 @@ RUN apt-get update \
 
 WORKDIR /app
 
-COPY requirements.lock ./
-# The lock file pins the whole tree, so pip must not resolve anything on its own.
-RUN pip install --no-deps -r requirements.lock
+# The runtime lock only (`make lock`): the whole tree pinned with hashes, so pip resolves nothing
+# and refuses any download whose hash differs. The dev lock (tests, lint) never enters the image.
+COPY requirements/runtime.lock requirements/
+RUN pip install --require-hashes --no-deps -r requirements/runtime.lock \
+    && pip check
 
 COPY . .
+
+# Fails the build if anything not in the runtime lock is installed (pytest, Playwright, ruff...).
+RUN python scripts/check_installed.py requirements/runtime.lock
 
 # Build-time only: settings refuse to load without a secret when DEBUG is off. This value never
 # reaches a running container (it is not an ENV line).

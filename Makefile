@@ -1,10 +1,13 @@
-.PHONY: run test lint format messages bench
+.PHONY: run test lint format messages bench lock
 
 run:  ## set everything up and serve the portal at http://127.0.0.1:8000
 	scripts/run
 
 test:  ## install what is missing and run ruff, checks and the whole suite on PostgreSQL + Redis
 	scripts/test
+
+lock:  ## compile pyproject.toml into requirements/runtime.lock and requirements/dev.lock (hashed)
+	scripts/lock $(ARGS)
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -183,6 +183,11 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     actions = ["accept", "waitlist", "decline"]
     action_form = reason_action_form(_("理由（受講決定後に見送る場合）"))
 
+    def has_delete_permission(self, request, obj=None):
+        # An application, its participants and their attendance are the cohort's record; a
+        # company that does not take part is declined (and told so), never deleted.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         # Moving an application to another cohort or company would skip the capacity and
         # duplicate checks its services make; that is a new application instead.
@@ -237,6 +242,9 @@ class CoachingVisitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # logged through the coaching page, which enforces the per-company cap
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting one would free a visit of the per-company cap unnoticed
+
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
@@ -250,6 +258,9 @@ class AttendanceAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the attendance page records it; a deletion would change 修了 eligibility
+
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
@@ -260,4 +271,9 @@ class CertificateAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # An issued 修了証 has been handed out, and its number counts the cohort's certificates:
+        # deleting one would make the next issue repeat a number.
         return False

@@ -39,21 +39,32 @@ pick_python() {
   exit 1
 }
 
+# ensure_venv LOCK...: creates .venv and installs each hashed lock file (requirements/*.lock)
+# whose content changed since it was last installed here; nothing when none did.
 ensure_venv() {
   if [ ! -x "$PY" ]; then
     log "Creating the virtualenv in .venv"
     "$(pick_python)" -m venv "$VENV"
   fi
-  local stamp="$VENV/.requirements.sha256"
-  local want
-  want="$(sha256sum requirements.lock | cut -d' ' -f1)"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    log "Installing pinned Python packages (requirements.lock)"
-    "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q --no-deps -r requirements.lock
-    "$PY" -m pip check >/dev/null
-    echo "$want" > "$stamp"
-  fi
+  local stamps="$VENV/.locks" lock want changed=()
+  mkdir -p "$stamps"
+  for lock in "$@"; do
+    want="$(sha256sum "$lock" | cut -d' ' -f1)"
+    if [ "$(cat "$stamps/$(basename "$lock").sha256" 2>/dev/null)" != "$want" ]; then
+      changed+=("$lock")
+    fi
+  done
+  [ "${#changed[@]}" -gt 0 ] || return 0
+  "$PY" -m pip install -q --upgrade pip
+  for lock in "${changed[@]}"; do
+    log "Installing pinned Python packages ($lock)"
+    # The lock pins the whole tree with hashes: pip resolves nothing and checks every download.
+    "$PY" -m pip install -q --require-hashes --no-deps -r "$lock"
+  done
+  "$PY" -m pip check >/dev/null || { "$PY" -m pip check >&2; exit 1; }
+  for lock in "${changed[@]}"; do
+    sha256sum "$lock" | cut -d' ' -f1 > "$stamps/$(basename "$lock").sha256"
+  done
 }
 
 compile_messages() {

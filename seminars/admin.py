@@ -254,6 +254,11 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # registrations come through the public form (and its seat rules)
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would free a seat without promoting the waiting list or telling the
+        # registrant; the "cancel" action goes through registration_cancel instead.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "format"]
 
@@ -292,3 +297,6 @@ class SurveyResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the participants' own answers: kept as given

@@ -22,9 +22,15 @@
         };
         set("prefecture", area.prefecture, false);
         set("municipality", area.municipality, false);
-        set("address", area.town, true);
+        // An office or PO-box code (事業所個別番号) also knows the street number.
+        var address = area.town + (area.street || "");
+        set("address", address, true);
         var status = document.getElementById(input.id + "-autofill-status");
-        if (status) status.textContent = area.prefecture + area.municipality + area.town;
+        if (status) {
+          status.textContent =
+            (area.office_name ? area.office_name + " " : "") +
+            area.prefecture + area.municipality + address;
+        }
       })
       .catch(function () { /* the user types the address by hand */ });
   }

@@ -132,6 +132,10 @@ def test_postal_code_endpoint(client):
             "prefecture_code": "13",
             "municipality": "千代田区",
             "town": "神田佐久間町",
+            "kind": "area",
+            "municipality_code": "13101",
+            "street": "",
+            "office_name": "",
         }
     ]
 
