@@ -18,10 +18,6 @@ from kosha_portal.japan.deadlines import JST
 from . import emails
 from .models import Registration, Seminar, SurveyResponse
 
-# The race test turns this off to show that, without the row lock, concurrent registrations
-# overbook. Never change it anywhere else.
-SEAT_LOCK_ENABLED = True
-
 REMINDER_EARLY = "early"  # 3 business days before
 REMINDER_EVE = "eve"  # the day before
 REMINDER_FIELDS = {REMINDER_EARLY: "reminder_early_at", REMINDER_EVE: "reminder_eve_at"}
@@ -118,13 +114,11 @@ def registration_is_open(seminar: Seminar, now=None) -> bool:
 
 
 def _lock_seminar(seminar_id: int) -> Seminar:
-    queryset = Seminar.objects.all()
-    if SEAT_LOCK_ENABLED:
-        # Serialises every registration and cancellation of this seminar: the seat count below
-        # cannot change between reading it and inserting the new row.
-        queryset = queryset.select_for_update()
+    """The seat lock: serialises every registration and cancellation of this seminar, so the
+    seat count cannot change between reading it and inserting the new row
+    (tests/seminars/test_race.py replaces it to show that without it seats are oversold)."""
     try:
-        return queryset.get(pk=seminar_id)
+        return Seminar.objects.select_for_update().get(pk=seminar_id)
     except Seminar.DoesNotExist:
         raise DomainError(_("このセミナーは見つかりませんでした。"), code="missing") from None
 
