@@ -38,12 +38,6 @@ from .selectors import (
 
 logger = logging.getLogger(__name__)
 
-# Test-only switch for the race test's control run: with it on, visit_schedule skips the row
-# locks that serialise a company's visit writes, so the test can show the cap is then exceeded.
-_TEST_DISABLE_CAP_LOCK = False
-# Test-only hook called between counting and inserting (lets the control run line threads up).
-_TEST_AFTER_COUNT_HOOK = None
-
 
 class DispatchIneligible(DomainError):
     """The application fails one or more eligibility rules; ``result`` says which and why."""
@@ -433,6 +427,23 @@ def _check_visit_date(dispatch: Dispatch, day: datetime.date, field: str = "date
         )
 
 
+def _lock_cap_rows(dispatch: Dispatch) -> Dispatch:
+    """The lock that guards the visit cap: the company's registry rows, then the dispatch.
+    Concurrent visit writes for one company queue here, so the visits counted after it cannot
+    change before the new one is inserted (tests/dispatch/test_race.py replaces it to show that
+    without it the cap is exceeded)."""
+    return _lock_dispatch(dispatch)
+
+
+def _visits_using_cap(dispatch: Dispatch) -> list[tuple[int, int]]:
+    """(number, dispatch id) of every counted visit that uses the cap of the dispatch's year."""
+    return list(
+        visits_in_cap_scope(
+            organisation=dispatch.organisation, program_year=dispatch.program_year
+        ).values_list("number", "dispatch_id")
+    )
+
+
 def visit_schedule(
     *,
     dispatch: Dispatch,
@@ -452,23 +463,12 @@ def visit_schedule(
             _("訪問で実施する場合は実施場所を入力してください。"), code="place", field="place"
         )
     with transaction.atomic():
-        if _TEST_DISABLE_CAP_LOCK:
-            dispatch = Dispatch.objects.select_related("organisation", "program_year").get(
-                pk=dispatch.pk
-            )
-        else:
-            dispatch = _lock_dispatch(dispatch)
+        dispatch = _lock_cap_rows(dispatch)
         if dispatch.status != Dispatch.Status.DECIDED:
             raise DomainError(_("派遣決定後の案件でのみ日程を登録できます。"), code="not_decided")
         _check_visit_date(dispatch, date)
         program_year = dispatch.program_year
-        counted = list(
-            visits_in_cap_scope(
-                organisation=dispatch.organisation, program_year=program_year
-            ).values_list("number", "dispatch_id")
-        )
-        if _TEST_AFTER_COUNT_HOOK is not None:
-            _TEST_AFTER_COUNT_HOOK()
+        counted = _visits_using_cap(dispatch)
         if len(counted) >= program_year.visit_cap:
             raise DomainError(
                 _("派遣回数の上限（%(cap)d回）に達しているため、これ以上の日程は登録できません。")

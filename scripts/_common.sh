@@ -13,6 +13,12 @@ log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 # manage.py backup / restore the PostgreSQL 15 client tools and age (encryption of the sets).
 BASE_APT_PACKAGES=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   fontconfig fonts-noto-cjk postgresql-client-15 age)
+# scripts/test only: the browser of the e2e tests, and libfaketime for a run at another date.
+TEST_APT_PACKAGES=(chromium faketime)
+
+# Services are started with the real clock even when the caller runs under libfaketime
+# (faketime ... scripts/test): redis-server spins in clock_gettime with it preloaded.
+REAL_CLOCK=(env -u LD_PRELOAD -u FAKETIME -u FAKETIME_SHARED)
 
 ensure_apt() {
   local missing=()
@@ -79,13 +85,15 @@ ensure_services() {
   ensure_apt postgresql redis-server
   if ! postgres_up; then
     log "Starting PostgreSQL"
-    $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start \
-      || $SUDO service postgresql start
+    $SUDO "${REAL_CLOCK[@]}" pg_ctlcluster --skip-systemctl-redirect \
+      "$(ls /etc/postgresql | sort -V | tail -1)" main start \
+      || $SUDO "${REAL_CLOCK[@]}" service postgresql start
     for _ in $(seq 1 30); do postgres_up && break; sleep 1; done
   fi
   if ! redis_up; then
     log "Starting Redis"
-    $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    $SUDO "${REAL_CLOCK[@]}" redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" \
+      --appendonly no
     for _ in $(seq 1 30); do redis_up && break; sleep 1; done
   fi
   postgres_up || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }

@@ -20,10 +20,6 @@ from kosha_portal.workflow import transition, transition_check, transition_many
 from . import emails
 from .models import Registration, Seminar, SurveyResponse
 
-# The race test turns this off to show that, without the row lock, concurrent registrations
-# overbook. Never change it anywhere else.
-SEAT_LOCK_ENABLED = True
-
 # Reasons the history records for moves whose cause is the service itself.
 SELF_CANCEL_REASON = gettext_noop("お申込みの方ご本人による個人用リンクからのキャンセル")
 CHECK_IN_UNDO_REASON = gettext_noop("受付画面で誤って出席にした記録の取消し")
@@ -134,13 +130,11 @@ def registration_is_open(seminar: Seminar, now=None) -> bool:
 
 
 def _lock_seminar(seminar_id: int) -> Seminar:
-    queryset = Seminar.objects.all()
-    if SEAT_LOCK_ENABLED:
-        # Serialises every registration and cancellation of this seminar: the seat count below
-        # cannot change between reading it and inserting the new row.
-        queryset = queryset.select_for_update()
+    """The seat lock: serialises every registration and cancellation of this seminar, so the
+    seat count cannot change between reading it and inserting the new row
+    (tests/seminars/test_race.py replaces it to show that without it seats are oversold)."""
     try:
-        return queryset.get(pk=seminar_id)
+        return Seminar.objects.select_for_update().get(pk=seminar_id)
     except Seminar.DoesNotExist:
         raise DomainError(_("このセミナーは見つかりませんでした。"), code="missing") from None
 

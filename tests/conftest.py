@@ -1,8 +1,21 @@
-"""Shared fixtures. Tests run on real PostgreSQL and Redis (see kosha_portal/test_settings.py)."""
+"""Shared fixtures. Tests run on real PostgreSQL and Redis (see kosha_portal/test_settings.py).
 
+Time is an input. A test whose outcome depends on the date freezes the clock with time-machine's
+marker at an instant of tests/timeline.py, for a module (``pytestmark = [...,
+pytest.mark.time_machine(timeline.NOW)]``) or one test (``@pytest.mark.time_machine(...)``,
+``tick=False`` to stop the clock), and moves it with the ``time_machine`` fixture
+(``time_machine.move_to(timeline.AFTER_APPLICATIONS_CLOSE)``). time-machine patches the clock of
+the whole process, so the live_server thread of the browser tests sees the same instant; the
+database, Redis (key TTLs) and Chromium keep the machine's clock. The factories build their rows
+at the timeline's fixed dates, never from the real clock. Every other test must pass whatever
+the machine's clock says: CI runs the suite a second time under libfaketime (see README).
+"""
+
+import datetime
 import os
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -18,9 +31,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+def pytest_report_header(config):
+    """Which clock the run has: the machine's, or one shifted by libfaketime."""
+    now = datetime.datetime.now(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M:%S JST")
+    shifted = os.environ.get("FAKETIME")
+    return f"clock: {now}" + (f" (libfaketime, FAKETIME={shifted})" if shifted else "")
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium: Playwright cannot download its own browser here."""
+    """Debian's Chromium: Playwright cannot download its own browser here. Under libfaketime
+    (KOSHA_FAKETIME) it inherits LD_PRELOAD and runs on the shifted clock too, which works with
+    Debian's libfaketime 0.9.10 (nothing in the pages reads the browser's clock)."""
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",

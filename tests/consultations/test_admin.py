@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from consultations.models import Consultation
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 
 from .conftest import consultation_data
 
@@ -33,12 +34,14 @@ def test_changelist_query_count_is_constant(desk_client, make_consultation, desk
     assert _queries(desk_client, filtered) == one
 
 
+@pytest.mark.time_machine(timeline.NOW)
 def test_filters_and_search(desk_client, make_consultation):
     a = make_consultation(behaviour_types=["violence"], email="a@example.jp")
     b = make_consultation(
         behaviour_types=["repeat"], requested_support=["seminar"], email="b@example.jp"
     )
-    Consultation.objects.filter(pk=a.pk).update(reply_by="2020-01-06")
+    # Due yesterday: overdue today (2026-12-01); b, received today, is due 12-02.
+    Consultation.objects.filter(pk=a.pk).update(reply_by="2026-11-30")
     html = desk_client.get(f"{LIST}?behaviour=violence").content.decode()
     assert a.reference in html and b.reference not in html
     html = desk_client.get(f"{LIST}?support=seminar").content.decode()

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from consultations.models import Consultation, ConsultationAttachment
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 
 from .conftest import PDF, PNG, docx_bytes, intake_payload
 
@@ -58,11 +59,21 @@ def test_valid_submission_with_fullwidth_input_creates_consultation_and_mail(
     assert consultation.reference in thanks.content.decode()
 
 
+@pytest.mark.time_machine(timeline.NOW)
 def test_references_count_per_fiscal_year(make_consultation):
     first, second = make_consultation(), make_consultation()
-    assert first.fiscal_year == second.fiscal_year
+    assert (first.fiscal_year, second.fiscal_year) == (2026, 2026)
     assert second.sequence == first.sequence + 1
-    assert second.reference.endswith("-0002")
+    assert (first.reference, second.reference) == ("2026-0001", "2026-0002")
+
+
+@pytest.mark.time_machine(timeline.jst(2027, 3, 31, 23, 59, 59), tick=False)
+def test_references_restart_when_the_fiscal_year_changes_in_jst(make_consultation, time_machine):
+    last = make_consultation(email="last@example.jp")
+    time_machine.move_to(timeline.jst(2027, 4, 1, 0, 0, 0))  # still 2027-03-31 in UTC
+    first = make_consultation(email="first@example.jp")
+    assert (last.fiscal_year, last.reference) == (2026, "2026-0001")
+    assert (first.fiscal_year, first.reference) == (2027, "2027-0001")
 
 
 def test_invalid_input_keeps_values_and_saves_nothing(client):

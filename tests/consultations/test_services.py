@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from consultations.models import Consultation, ConsultationMessage
-from consultations.selectors import consultation_with_confirmed_need
+from consultations.selectors import consultation_with_confirmed_need, overdue_q
 from consultations.services import (
     consultation_close,
     consultation_company_message_add,
@@ -21,7 +21,9 @@ from consultations.services import (
 )
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.errors import DomainError
+from kosha_portal.japan.deadlines import end_of_day
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 
 from .conftest import consultation_data, organisation_data
 
@@ -112,10 +114,40 @@ def test_dispatch_need_determination_gate_and_email(
     assert consultation_with_confirmed_need(c.organisation) is None
 
 
+@pytest.mark.parametrize(
+    ("received", "reply_by"),
+    [
+        # Friday evening: Monday 11-23 is 勤労感謝の日, so the desk replies on Tuesday.
+        (timeline.jst(2026, 11, 20, 17, 30), datetime.date(2026, 11, 24)),
+        # Over the year-end closure (12/29-1/3).
+        (timeline.jst(2026, 12, 28, 20, 0), datetime.date(2027, 1, 4)),
+        # The last second of FY2026 in JST (already 04-01 in no other zone that matters).
+        (timeline.jst(2027, 3, 31, 23, 59, 59), datetime.date(2027, 4, 1)),
+    ],
+)
+def test_reply_is_due_the_next_business_day_after_receipt(received, reply_by, time_machine):
+    time_machine.move_to(received, tick=False)
+    consultation = consultation_submit(
+        organisation_data=organisation_data(),
+        data=consultation_data(),
+        privacy_consented=True,
+        actor="test",
+    )
+    assert consultation.received_at == received
+    assert consultation.reply_by == reply_by
+    assert consultation.fiscal_year == 2026
+    time_machine.move_to(end_of_day(reply_by))
+    assert not Consultation.objects.filter(overdue_q()).exists()
+    time_machine.move_to(end_of_day(reply_by) + datetime.timedelta(seconds=1))
+    assert Consultation.objects.filter(overdue_q()).get() == consultation
+
+
+@pytest.mark.time_machine(timeline.NOW)
 def test_digest_goes_to_desk_staff_once_per_day(make_consultation, desk_user, settings):
     settings.DESK_DIGEST_RECIPIENTS = ["desk-list@example.jp"]
     c = make_consultation()
-    Consultation.objects.filter(pk=c.pk).update(reply_by="2020-01-06")
+    make_consultation(email="today@example.jp")  # received today, due tomorrow: not overdue
+    Consultation.objects.filter(pk=c.pk).update(reply_by="2026-11-30")
     assert desk_digest_send() == 2
     assert desk_digest_send() == 0
     emails = OutboundEmail.objects.filter(template="consultations/emails/desk_digest")

@@ -1,17 +1,17 @@
-"""Builders for dispatch tests: real rows through the real services wherever one exists."""
+"""Builders for dispatch tests: real rows through the real services wherever one exists, at the
+fixed dates of tests/timeline.py (never the real clock)."""
 
 import datetime
 import itertools
 
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from consultations.models import Consultation
 from consultations.services import consultation_dispatch_need_determine
 from dispatch import services
 from dispatch.models import Dispatch, EligibilityItem, Expert, ProgramYear, Qualification
 from kosha_portal.accounts.roles import EXPERTS
-from kosha_portal.japan.deadlines import JST
+from tests import timeline
 from tests.factories import OrganisationFactory, UserFactory
 
 _seq = itertools.count(1)
@@ -26,8 +26,7 @@ ITEMS = [
 ALL_YES = {code: True for code, _label in ITEMS}
 
 
-def jst(*args) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=JST)
+jst = timeline.jst
 
 
 def program_year(
@@ -42,7 +41,7 @@ def program_year(
 ) -> ProgramYear:
     defaults = {
         2023: (jst(2023, 4, 3), jst(2024, 1, 31, 23, 59, 59), datetime.date(2024, 2, 29)),
-        2026: (jst(2026, 4, 1), jst(2027, 1, 29, 23, 59, 59), datetime.date(2027, 2, 26)),
+        2026: (timeline.FY2026_OPENS, timeline.FY2026_CLOSES, timeline.FY2026_DISPATCH_ENDS),
     }.get(
         fiscal_year,
         (
@@ -75,8 +74,8 @@ def consultation(organisation=None, *, need=True, actor=None, email=None) -> Con
         fiscal_year=2026,
         sequence=90000 + n,
         organisation=organisation,
-        received_at=timezone.now(),
-        reply_by=timezone.localdate(),
+        received_at=timeline.CONSULTED_AT,
+        reply_by=timeline.CONSULTATION_REPLY_BY,
         contact_name="山田 太郎",
         contact_email=email or f"contact{n}@shop.example.jp",
         description="お客様から長時間の苦情が繰り返されています。",
@@ -109,9 +108,18 @@ def expert(
     return e
 
 
+def application_instant(year: ProgramYear) -> datetime.datetime:
+    """When the factories apply: 15 October of the fiscal year, 10:00 JST (timeline.APPLIED_AT
+    for FY2026), inside the year's window whatever today is."""
+    return min(
+        max(jst(year.fiscal_year, 10, 15, 10), year.application_opens_at),
+        year.application_closes_at,
+    )
+
+
 def applied_dispatch(year: ProgramYear, *, organisation=None, at=None, cons=None) -> Dispatch:
     cons = cons or consultation(organisation)
-    at = at or min(timezone.now(), year.application_closes_at)
+    at = at or application_instant(year)
     return services.dispatch_apply(
         consultation=cons,
         contact_name="山田 太郎",
@@ -134,10 +142,13 @@ def decided_dispatch(
     organisation=None,
     the_expert=None,
     planned=4,
-    decision_date=datetime.date(2026, 11, 2),
+    decision_date=None,
     staff=None,
 ) -> Dispatch:
+    """Applied at ``application_instant`` and decided on 2 November of the fiscal year
+    (timeline.DECISION_DATE for FY2026) unless ``decision_date`` says otherwise."""
     d = applied_dispatch(year, organisation=organisation)
+    decision_date = decision_date or datetime.date(year.fiscal_year, 11, 2)
     return services.dispatch_decide(
         dispatch=d,
         decision_date=decision_date,

@@ -2,10 +2,11 @@ import pytest
 
 from dispatch.models import Dispatch
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 
 def test_staff_see_eligibility_and_conflicted_expert_is_refused_in_admin(desk_client, year2026):

@@ -4,9 +4,10 @@ import pytest
 
 from dispatch import demo
 from dispatch.models import Dispatch, Expert, ProgramYear
+from tests import timeline
 from tests.dispatch import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 
 def test_demo_load_is_idempotent_and_decides_the_demo_consultation():
@@ -22,3 +23,12 @@ def test_demo_load_is_idempotent_and_decides_the_demo_consultation():
     dispatch = Dispatch.objects.get()
     assert dispatch.consultation == consultation and dispatch.status == Dispatch.Status.DECIDED
     assert "login (expert): expert-sato / kosha-expert-2026" in out.getvalue()
+
+
+@pytest.mark.time_machine(timeline.AFTER_APPLICATIONS_CLOSE)
+def test_demo_after_the_application_window_creates_no_dispatch():
+    f.consultation()
+    out = io.StringIO()
+    demo.load(out)
+    assert ProgramYear.objects.count() == 2 and Expert.objects.count() == 3
+    assert not Dispatch.objects.exists()

@@ -10,9 +10,14 @@ from playwright.sync_api import expect
 from dispatch import services
 from dispatch.models import Visit
 from kosha_portal.accounts.services import access_link_issue
+from tests import timeline
 from tests.dispatch import factories as f
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.time_machine(timeline.NOW),
+]
 
 
 def test_expert_reports_company_confirms_staff_downloads(

@@ -8,10 +8,11 @@ from companies.models import Organisation
 from companies.sme import Industry
 from dispatch import services
 from dispatch.eligibility import dispatch_eligibility
+from tests import timeline
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 MAN = 10_000
 # industry, capital limit (yen), employee limit

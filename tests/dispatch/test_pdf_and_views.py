@@ -10,10 +10,11 @@ from dispatch.pdf import completion_report_document, visit_report_document
 from kosha_portal.accounts.services import access_link_issue
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 ADVICE = "クレームの受付時間を30分までと定め、超えた場合は上長に交代する手順を文書化しました。"
 
@@ -167,6 +168,26 @@ def test_company_application_through_link_and_refusal_shows_rule(client, year202
     done = client.post(url, {**data, **answers, "attest_no_violation": "on"})
     assert done.status_code == 302 and done["Location"].startswith("/dispatch/d/D2026-")
     assert client.get(done["Location"]).status_code == 200
+
+
+@pytest.mark.time_machine(timeline.AFTER_APPLICATIONS_CLOSE)
+def test_application_the_day_after_the_window_closes_is_refused_with_the_rule(client, year2026):
+    cons = f.consultation(OrganisationFactory())
+    _grant(client, cons, cons.organisation)
+    data = {
+        "contact_name": "山田",
+        "contact_email": "c@example.jp",
+        "theme": "t",
+        "goals": "g",
+        "preferred_mode": "online",
+        "consent": "on",
+        **{f"attest_{code}": "on" for code in f.ALL_YES},
+    }
+    response = client.post(f"/dispatch/apply/{cons.reference}/", data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "令和8年度の申込受付は令和9年1月29日(金) 23:59:59に終了しました" in html
+    assert not Dispatch.objects.exists()
 
 
 def test_application_refused_after_deadline_shows_window_rule(client):

@@ -5,8 +5,9 @@ visit_schedule locks every Organisation row of the company (the row and any row 
 concurrent writers for one company queue up and each counts what the previous one committed.
 There is deliberately no unique constraint that could stand in for the lock: the cap spans every
 dispatch of the company in the program year (or its lifetime), which no single-table constraint
-expresses. The control run turns the lock off with the service's test-only switch and shows the
-same threads then exceed the cap, so the main test can fail."""
+expresses. The control run replaces the lock function with one that does not lock and lines
+every thread up between counting and inserting (tests/race.py): the same threads then exceed the
+cap every time, so the main test can fail."""
 
 import datetime
 import threading
@@ -15,8 +16,9 @@ import pytest
 from django.db import connection
 
 from dispatch import services
-from dispatch.models import Visit
+from dispatch.models import Dispatch, Visit
 from kosha_portal.errors import DomainError
+from tests import race
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
@@ -89,17 +91,20 @@ def test_sixteen_concurrent_visits_for_a_company_with_three_exactly_one_succeeds
     assert sorted(counted.values_list("number", flat=True)) == [1, 2, 3, 4]
 
 
+def _unlocked(dispatch):
+    return Dispatch.objects.select_related("organisation", "program_year").get(pk=dispatch.pk)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_control_without_the_lock_the_cap_is_exceeded(monkeypatch):
     dispatch = _company_with_three_visits()
-    # Every thread has counted before any inserts: the window a missing lock leaves open.
-    counted = threading.Barrier(THREADS)
-    monkeypatch.setattr(services, "_TEST_DISABLE_CAP_LOCK", True)
-    monkeypatch.setattr(services, "_TEST_AFTER_COUNT_HOOK", lambda: counted.wait(timeout=30))
+    race.without_lock(monkeypatch, services, "_lock_cap_rows", _unlocked)
+    # Every thread has counted the three visits before any inserts: the window a missing lock
+    # leaves open, taken by all sixteen.
+    race.pause_after(monkeypatch, services, "_visits_using_cap", parties=THREADS)
     outcomes = _race(dispatch)
-    successes = [o for o in outcomes if o[0] == "ok"]
-    assert len(successes) > 1
+    assert sorted(outcomes) == [("ok", 4)] * THREADS
     total = Visit.objects.filter(
         dispatch__organisation=dispatch.organisation, status__in=Visit.COUNTED_STATUSES
     ).count()
-    assert total > 4  # the cap is broken without the guard
+    assert total == 3 + THREADS  # the cap of 4 is broken without the lock

@@ -7,10 +7,11 @@ from dispatch.models import Dispatch, Visit
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.errors import DomainError
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 
 def _decide(dispatch, expert, **extra):
@@ -192,6 +193,25 @@ def test_cancelled_visit_frees_its_slot_and_no_show_counts(year2026):
     assert again.number == 2
     with pytest.raises(DomainError):
         services.visit_cancel(visit=visits[0], reason="企業の都合", actor="e")  # a no-show stays
+
+
+def test_no_show_and_report_wait_for_the_visit_day(year2026, time_machine):
+    dispatch = f.decided_dispatch(year2026, planned=1)
+    tomorrow = services.visit_schedule(
+        dispatch=dispatch,
+        date=datetime.date(2026, 12, 2),
+        start_time=None,
+        mode="online",
+        actor="e",
+    )
+    with pytest.raises(DomainError) as caught:
+        services.visit_no_show(visit=tomorrow, actor="e")
+    assert caught.value.code == "future"
+    with pytest.raises(DomainError) as caught:
+        _report(tomorrow)
+    assert caught.value.code == "future" and caught.value.field == "report_date"
+    time_machine.move_to(timeline.jst(2026, 12, 2, 0, 0, 1))
+    assert _report(tomorrow).status == Visit.Status.REPORTED
 
 
 def _report(visit, **extra):

@@ -7,10 +7,11 @@ import time_machine
 from dispatch import services
 from dispatch.tasks import dispatch_reminders_send
 from kosha_portal.mail.models import OutboundEmail
+from tests import timeline
 from tests.dispatch import factories as f
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 JST = ZoneInfo("Asia/Tokyo")
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.timeline import real_clock_env
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
@@ -127,6 +129,7 @@ def private_redis():
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=real_clock_env(),  # under libfaketime redis-server would spin in clock_gettime
     )
     url = f"redis://127.0.0.1:{port}/0"
     import redis

@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.utils.translation import trans_real
 
+from tests import timeline
+
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
 
@@ -298,6 +300,7 @@ def test_dispatch_email_in_english_has_english_subject_and_greeting():
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)  # inside the factory seminar's registration window
 def test_seminar_ics_in_english_has_no_japanese_labels():
     from seminars.ics import registration_ics
     from tests.seminars.factories import SeminarFactory, register

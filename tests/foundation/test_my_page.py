@@ -6,11 +6,13 @@ from django.test.utils import CaptureQueriesContext
 
 from dispatch.services import dispatch_withdraw
 from kosha_portal.accounts.services import access_link_issue
+from tests import timeline
 from tests.dispatch import factories as f
 from tests.school.factories import ApplicationFactory
 from tests.seminars.factories import SeminarFactory, register
 
-pytestmark = pytest.mark.django_db
+# The seminar registrations need the factory seminar's registration window open.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 
 def _grant(client, target):

@@ -1,9 +1,12 @@
+"""Builders for school tests. The cohort runs from 2027-01-12 to 2027-03-16 (tests/timeline.py)
+and has no application window unless a test gives one, so applying does not depend on today."""
+
 import datetime
 
 import factory
-from django.utils import timezone
 
 from school.models import Application, Cohort, CurriculumSession, Participant
+from tests import timeline
 from tests.factories import OrganisationFactory
 
 
@@ -12,8 +15,8 @@ class CohortFactory(factory.django.DjangoModelFactory):
         model = Cohort
 
     number = factory.Sequence(lambda n: 100 + n)
-    start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
-    end_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=120))
+    start_date = timeline.COHORT_STARTS
+    end_date = timeline.COHORT_ENDS
     capacity = 12
     completion_threshold_percent = 80
     coaching_visits_per_company = 3

@@ -12,6 +12,7 @@ from kosha_portal.errors import DomainError
 from school import services
 from school.models import Application, Attendance, CoachingVisit, Cohort, Participant
 from school.selectors import attendance_summary, attendance_summary_for
+from tests import timeline
 
 from .factories import (
     ApplicationFactory,
@@ -99,6 +100,32 @@ def test_submit_refused_when_cohort_not_recruiting_or_too_many_participants():
         _submit(cohort, participants=[{"name": f"参加者{i}", "role": "担当"} for i in range(3)])
     assert many.value.code == "participants"
     assert not Application.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.time_machine(timeline.jst(2026, 12, 1, 23, 59, 59), tick=False)
+def test_applications_are_taken_from_the_opening_day_to_the_closing_day_jst(time_machine):
+    from school.selectors import cohort_open_for_applications
+
+    cohort = recruiting_cohort(
+        application_opens_on=datetime.date(2026, 12, 2),
+        application_closes_on=datetime.date(2026, 12, 18),
+    )
+    with pytest.raises(DomainError) as early:
+        _submit(cohort)
+    assert early.value.code == "not_open"
+    assert cohort_open_for_applications() is None
+    time_machine.move_to(timeline.jst(2026, 12, 2, 0, 0, 0))
+    assert cohort_open_for_applications() == cohort
+    first = _submit(cohort, org={**ORG, "name": "株式会社初日"})
+    time_machine.move_to(timeline.jst(2026, 12, 18, 23, 59, 59))
+    last = _submit(cohort, org={**ORG, "name": "株式会社最終日"})
+    time_machine.move_to(timeline.jst(2026, 12, 19, 0, 0, 0))
+    with pytest.raises(DomainError) as late:
+        _submit(cohort, org={**ORG, "name": "株式会社翌日"})
+    assert late.value.code == "closed"
+    assert cohort_open_for_applications() is None
+    assert set(Application.objects.values_list("pk", flat=True)) == {first.pk, last.pk}
 
 
 @pytest.mark.django_db

@@ -1,9 +1,12 @@
-import datetime
+"""Builders for seminar tests, at the fixed dates of tests/timeline.py: the seminar is on
+2027-01-06 14:00-16:00 JST, registration runs from 2026-11-16 10:00 to 2027-01-03 14:00, and the
+early reminder (3 business days before) falls on 2026-12-28 across the year-end closure. Tests
+that register freeze the clock inside that window (timeline.NOW)."""
 
 import factory
-from django.utils import timezone
 
 from seminars.models import Seminar
+from tests import timeline
 from tests.factories import OrganisationFactory  # noqa: F401 - re-exported for the tests
 
 
@@ -16,10 +19,10 @@ class SeminarFactory(factory.django.DjangoModelFactory):
     part = "現場対応編"
     title = factory.Sequence(lambda n: f"現場でのカスタマーハラスメント対応術 その{n}")
     lecturer = "山田 太郎（中小企業診断士）"
-    starts_at = factory.LazyFunction(
-        lambda: (timezone.now() + datetime.timedelta(days=20)).replace(second=0, microsecond=0)
+    starts_at = timeline.SEMINAR_STARTS
+    ends_at = factory.LazyAttribute(
+        lambda o: o.starts_at + (timeline.SEMINAR_ENDS - timeline.SEMINAR_STARTS)
     )
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
     format = Seminar.Format.HYBRID
     venue_name = "秋葉原庁舎 第1会議室"
     venue_address = "東京都千代田区神田佐久間町1-9"
@@ -27,14 +30,12 @@ class SeminarFactory(factory.django.DjangoModelFactory):
     online_url = "https://webinar.example.jp/j/SECRET-ONLINE-123"
     venue_seats = 2
     online_seats = 2
-    registration_opens_at = factory.LazyFunction(
-        lambda: timezone.now() - datetime.timedelta(days=1)
-    )
+    registration_opens_at = timeline.SEMINAR_REGISTRATION_OPENS
     registration_closes_at = factory.LazyAttribute(
-        lambda o: o.starts_at - datetime.timedelta(days=3)
+        lambda o: o.starts_at - (timeline.SEMINAR_STARTS - timeline.SEMINAR_REGISTRATION_CLOSES)
     )
     status = Seminar.Status.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    published_at = timeline.SEMINAR_REGISTRATION_OPENS
 
 
 ORG = {

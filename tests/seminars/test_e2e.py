@@ -6,10 +6,15 @@ import pytest
 
 from kosha_portal.mail.models import OutboundEmail
 from seminars.models import Registration
+from tests import timeline
 
 from .factories import SeminarFactory, register
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.time_machine(timeline.NOW),
+]
 
 
 def test_register_find_confirmation_and_cancel_through_the_personal_link(

@@ -1,4 +1,5 @@
-"""Seats hold under concurrent registrations (real PostgreSQL, one connection per thread)."""
+"""Seats hold under concurrent registrations (real PostgreSQL, one connection per thread); the
+control run shows that without the seminar lock the same race oversells every time."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,15 +8,22 @@ import pytest
 from django.db import connection
 
 from seminars import services
-from seminars.models import Registration
+from seminars.models import Registration, Seminar
+from tests import race, timeline
 
 from .factories import SeminarFactory, register
+
+# Registration is open on this day (the factory's window).
+pytestmark = pytest.mark.time_machine(timeline.NOW)
 
 ATTEMPTS = 200
 SEATS = 50
 
 
-def _race(seminar, *, workers=40):
+WORKERS = 40
+
+
+def _race(seminar, *, workers=WORKERS):
     barrier = threading.Barrier(workers)
     errors = []
 
@@ -48,10 +56,18 @@ def test_200_concurrent_registrations_for_50_seats():
     )
 
 
+def _unlocked(seminar_id):
+    return Seminar.objects.get(pk=seminar_id)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_without_the_lock_the_same_race_overbooks(monkeypatch):
-    """Control: the guard is what keeps the count; without it seats are oversold."""
-    monkeypatch.setattr(services, "SEAT_LOCK_ENABLED", False)
+    """Control: the lock is what keeps the count; without it seats are oversold."""
+    race.without_lock(monkeypatch, services, "_lock_seminar", _unlocked)
+    # Each wave of 40 counts the seats before any of them inserts: the first wave sees 50 free
+    # seats, the second still sees at least 10, so at least 80 are confirmed.
+    race.pause_after(monkeypatch, services, "_seats_taken", parties=WORKERS)
     seminar = SeminarFactory(venue_seats=SEATS, online_seats=0, format="venue")
-    _race(seminar)
-    assert Registration.objects.filter(seminar=seminar, status="confirmed").count() > SEATS
+    errors = _race(seminar)
+    assert errors == []
+    assert Registration.objects.filter(seminar=seminar, status="confirmed").count() >= 2 * WORKERS

@@ -1,17 +1,17 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from kosha_portal.audit.services import audit_events_for
 from kosha_portal.errors import DomainError
 from kosha_portal.mail.models import OutboundEmail
 from seminars import services
 from seminars.models import Registration, Seminar
+from tests import timeline
 
 from .factories import ORG, SeminarFactory, register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 
 def test_seats_then_waiting_list_with_positions():
@@ -242,20 +242,16 @@ def test_confirmation_email_and_waiting_email_contents(
     assert OutboundEmail.objects.filter(status="sent").count() == 3
 
 
-def test_survey_only_after_the_seminar_and_once():
+def test_survey_only_after_the_seminar_and_once(time_machine):
     seminar = SeminarFactory()
     registration = register(seminar, 1)
     with pytest.raises(DomainError):
         services.survey_submit(
             registration=registration, satisfaction=5, usefulness=4, comment="", actor="x"
         )
+    time_machine.move_to(timeline.SEMINAR_STARTS)
     services.registration_check_in(registration=registration, actor="staff")
-    Seminar.objects.filter(pk=seminar.pk).update(
-        starts_at=timezone.now() - datetime.timedelta(hours=3),
-        ends_at=timezone.now() - datetime.timedelta(hours=1),
-        registration_opens_at=timezone.now() - datetime.timedelta(days=9),
-        registration_closes_at=timezone.now() - datetime.timedelta(days=3),
-    )
+    time_machine.move_to(timeline.SEMINAR_ENDS + datetime.timedelta(hours=1))
     services.seminar_finish(seminar=seminar, actor="staff")
     services.survey_submit(
         registration=registration, satisfaction=5, usefulness=4, comment="具体的でした", actor="x"

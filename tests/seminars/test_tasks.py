@@ -11,10 +11,11 @@ from seminars import services
 from seminars.ics import registration_ics
 from seminars.models import Registration, Seminar
 from seminars.tasks import seminar_reminders_send
+from tests import timeline
 
 from .factories import SeminarFactory, register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 JST = ZoneInfo("Asia/Tokyo")
 
 
@@ -32,6 +33,9 @@ def test_reminders_are_sent_once_each_even_when_the_task_runs_twice():
     assert waiting.status == "waiting"
 
     early = services.reminder_due_at(seminar, services.REMINDER_EARLY)
+    # 3 business days before Wednesday 2027-01-06: 01-05, 01-04, then over the year-end closure
+    # (12/29-1/3) to Monday 12-28.
+    assert early == timeline.jst(2026, 12, 28, 9)
     assert seminar_reminders_send(now=early - datetime.timedelta(minutes=1))["reminders"] == 0
     first = seminar_reminders_send(now=early + datetime.timedelta(hours=1))
     second = seminar_reminders_send(now=early + datetime.timedelta(hours=2))
@@ -40,7 +44,7 @@ def test_reminders_are_sent_once_each_even_when_the_task_runs_twice():
     assert not _mail("reminder").filter(to=waiting.email).exists()
 
     eve = services.reminder_due_at(seminar, services.REMINDER_EVE)
-    assert eve > early
+    assert eve == timeline.jst(2027, 1, 5, 9)
     seminar_reminders_send(now=eve + datetime.timedelta(minutes=5))
     seminar_reminders_send(now=eve + datetime.timedelta(minutes=65))
     assert _mail("reminder").count() == 8

@@ -4,17 +4,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from kosha_portal.accounts.services import access_link_issue
 from kosha_portal.audit.services import audit_events_for
 from kosha_portal.mail.models import OutboundEmail
 from seminars import services
 from seminars.models import Registration, Seminar
+from tests import timeline
 
 from .factories import SeminarFactory, register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 SECRET = "SECRET-ONLINE"
 
@@ -59,8 +59,8 @@ def test_public_pages_never_show_the_online_url(client):
     past = SeminarFactory(
         status=Seminar.Status.FINISHED,
         archive_url="https://video.example.jp/a",
-        starts_at=timezone.now() - datetime.timedelta(days=40),
-        registration_opens_at=timezone.now() - datetime.timedelta(days=80),
+        starts_at=timeline.jst(2026, 10, 22, 14),
+        registration_opens_at=timeline.jst(2026, 9, 1, 10),
     )
     SeminarFactory(status=Seminar.Status.DRAFT, title="下書きのセミナー")
     listing = client.get(reverse("seminars:list")).content.decode()
@@ -141,8 +141,9 @@ def test_full_format_without_waitlist_explains_and_saves_nothing(client):
     assert Registration.objects.count() == 1
 
 
-def test_closed_registration_is_refused_over_http(client):
-    seminar = SeminarFactory(registration_closes_at=timezone.now() - datetime.timedelta(seconds=1))
+def test_closed_registration_is_refused_over_http(client, time_machine):
+    seminar = SeminarFactory()
+    time_machine.move_to(timeline.SEMINAR_REGISTRATION_CLOSES + datetime.timedelta(seconds=1))
     response = client.post(reverse("seminars:detail", args=[seminar.pk]), form_data())
     assert response.status_code == 200
     assert "受付は終了しました" in response.content.decode()
