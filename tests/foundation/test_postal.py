@@ -14,6 +14,7 @@ from consultations.models import Consultation
 from kosha_portal.japan.postal import Kind, PostalArea, areas_from_entry, lookup_postal_code
 from school.models import Application
 from seminars.models import Registration
+from tests import timeline
 from tests.consultations.conftest import intake_payload
 from tests.school.factories import recruiting_cohort
 from tests.seminars.factories import SeminarFactory
@@ -236,6 +237,7 @@ def test_organisation_from_an_office_code_gets_prefecture_and_municipality_fille
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_seminar_registration_with_an_office_code(client):
     seminar = SeminarFactory()
     data = {
@@ -266,6 +268,7 @@ def test_seminar_registration_with_an_office_code(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_school_application_with_an_office_code(client):
     recruiting_cohort()
     data = {
