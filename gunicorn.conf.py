@@ -19,4 +19,11 @@ control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Behind the proxy: gunicorn believes the proxy's X-Forwarded-* headers (for the request scheme)
+# from exactly the peers Django trusts for the client address (kosha_portal/clientip.py):
+# TRUSTED_PROXY_NETWORKS when set; with only TRUSTED_PROXY_COUNT the peer's address is not known in
+# advance (docker's gateway), and the port must be reachable through the proxy alone (compose
+# publishes it on the host's loopback), so any peer; with neither, the local machine only.
+_networks = os.environ.get("TRUSTED_PROXY_NETWORKS", "").strip()
+_proxy_count = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
+forwarded_allow_ips = _networks or ("*" if _proxy_count > 0 else "127.0.0.1,::1")

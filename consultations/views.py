@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from kosha_portal.accounts.services import portal_emails
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
-from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+from kosha_portal.ratelimit import rate_limited
 
 from .forms import CompanyMessageForm, ConsultationIntakeForm
 from .selectors import (
@@ -35,13 +35,14 @@ THANKS_MAX_AGE = 60 * 60
 def consultation_new(request):
     """The public intake form."""
     if request.method == "POST":
-        if rate_limit_exceeded(
+        refused = rate_limited(
+            request,
             scope="consultation-intake",
-            key=client_ip(request),
             limit=settings.CONSULTATION_RATE_LIMIT,
             window_seconds=60,
-        ):
-            return too_many_requests(request, retry_after=60)
+        )
+        if refused is not None:
+            return refused
         form = ConsultationIntakeForm(request.POST, request.FILES)
         if form.is_valid():
             try:

@@ -11,6 +11,7 @@ app.autodiscover_tasks(
     lambda: [
         "kosha_portal.mail",
         "kosha_portal.documents",
+        "kosha_portal.accounts",
         "companies",
         "consultations",
         "dispatch",
@@ -39,6 +40,10 @@ app.conf.beat_schedule = {
     "dispatch-reminders": {
         "task": "dispatch.tasks.dispatch_reminders_send",
         "schedule": crontab(minute=15),
+    },
+    "sessions-clear": {
+        "task": "kosha_portal.accounts.tasks.sessions_clear",
+        "schedule": crontab(hour=4, minute=20),
     },
     "seminars-reminders": {
         "task": "seminars.tasks.seminar_reminders_send",

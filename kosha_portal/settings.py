@@ -5,6 +5,7 @@ in-process, mail written to files under var/mail. Production sets DJANGO_DEBUG=f
 DATABASE_URL / REDIS_URL / CELERY_BROKER_URL / EMAIL_* values.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -29,7 +30,21 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Production sets its own, less obvious path (a deploy check warns about "admin/").
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
+
+# --- Behind the proxy (kosha_portal/clientip.py, docs/architecture.md) ----------------------------
+# Which X-Forwarded-For entries to believe. None by default: the client is REMOTE_ADDR and the
+# header is ignored. TRUSTED_PROXY_NETWORKS (addresses or CIDR networks of the reverse proxies)
+# takes precedence over TRUSTED_PROXY_COUNT (the number of proxies in front of gunicorn).
+try:
+    TRUSTED_PROXY_NETWORKS = [
+        str(ipaddress.ip_network(entry, strict=False))
+        for entry in env.list("TRUSTED_PROXY_NETWORKS", default=[])
+    ]
+except ValueError as exc:
+    raise environ.ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {exc}") from exc
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses an oversized body before anything reads it (REQUEST_BODY_MAX_BYTES).
+    "kosha_portal.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff and expert sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
+    "kosha_portal.accounts.middleware.StaffSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -100,19 +119,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Redis, cache, Celery -----------------------------------------------------------------------
+# Redis is a cache, not a dependency of saving: with it unreachable every public form, link and
+# login still works (kosha_portal.cache fails soft; the rate limiter fails open), sessions live in
+# PostgreSQL and mail waits in the outbox. Short timeouts keep a hung server from holding requests.
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "kosha_portal.cache.ReusingRedisCache",
+            "BACKEND": "kosha_portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="kosha"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
-    # Sessions live in Redis: no database write per visitor (public forms keep a session too).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions in the database: they survive a Redis outage or restart. A visitor without a session
+# cookie (every public form: CSRF is a cookie, the thank-you pages use signed URLs) costs no query;
+# a session holder costs one indexed SELECT per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in-process right after the transaction commits.
@@ -126,6 +155,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that hands mail to the broker after its commit must not hang on a dead or hung Redis:
+# the send is given up quickly (the outbox row stays pending and outbox_flush delivers it later).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,  # one retry on a fresh connection (a pooled one is stale after a restart)
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic jobs; each app adds its own entries in kosha_portal/celery.py's schedule.
 
@@ -148,14 +190,24 @@ LOGIN_REDIRECT_URL = "accounts:after_login"
 LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+# A lockout holds one user name from one client address: a stranger elsewhere who types the
+# desk's (predictable) user name cannot lock the desk out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The client address behind the trusted proxies, the same one the rate limiter uses; axes records
+# it in its access log (AccessAttempt, AccessLog, AccessFailureLog).
+AXES_CLIENT_IP_CALLABLE = "kosha_portal.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "kosha_portal.accounts.views.locked_out"
+# The database handler (the default) keeps attempts in PostgreSQL: lockouts work without Redis.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Personal links for company contacts (see kosha_portal.accounts).
 ACCESS_LINK_LIFETIME_DAYS = env.int("ACCESS_LINK_LIFETIME_DAYS", default=180)
 
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# Every session ends SESSION_HOURS after it began (the absolute limit). Staff and expert sessions
+# also end after STAFF_SESSION_IDLE_MINUTES without a request; a personal-link session ends when
+# its last link expires or is revoked (kosha_portal.accounts).
+SESSION_COOKIE_AGE = int(env.float("SESSION_HOURS", default=8) * 3600)
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -189,8 +241,24 @@ STORAGES = {
         ),
     },
 }
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# Upload limits, one coherent set: attachments per file and in total (consultations/files.py
+# checks them and answers beside the field); the form fields without files (Django refuses more
+# with a 400); and the whole request body, refused with the polite 413 page before it is read
+# (kosha_portal.middleware). The body limit leaves room for the largest valid submission.
+CONSULTATION_MAX_FILE_BYTES = env.int("CONSULTATION_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+CONSULTATION_MAX_TOTAL_BYTES = env.int("CONSULTATION_MAX_TOTAL_BYTES", default=25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024  # Django's default, 2.5 MiB
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # the form takes 5 and says so; more is not a real visitor
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES",
+    default=CONSULTATION_MAX_TOTAL_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE + 512 * 1024,
+)
+if REQUEST_BODY_MAX_BYTES < CONSULTATION_MAX_TOTAL_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE:
+    raise environ.ImproperlyConfigured(
+        "REQUEST_BODY_MAX_BYTES must leave room for CONSULTATION_MAX_TOTAL_BYTES of attachments "
+        "plus DATA_UPLOAD_MAX_MEMORY_SIZE of form fields."
+    )
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are spooled to a temporary file
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Backups (kosha_portal/backups, docs/backups.md) ----------------------------------------------

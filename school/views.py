@@ -12,7 +12,7 @@ from kosha_portal.documents.models import GeneratedDocument
 from kosha_portal.documents.services import documents_for, latest_ready_document
 from kosha_portal.documents.views import document_response
 from kosha_portal.errors import DomainError
-from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+from kosha_portal.ratelimit import rate_limited
 
 from . import roster_io, selectors, services
 from .forms import CoachingVisitForm, RosterImportForm, SchoolApplicationForm
@@ -44,10 +44,9 @@ def apply(request):
         request.POST or None, max_participants=cohort.max_participants_per_company
     )
     if request.method == "POST":
-        if rate_limit_exceeded(
-            scope="school-apply", key=client_ip(request), limit=20, window_seconds=600
-        ):
-            return too_many_requests(request, retry_after=600)
+        refused = rate_limited(request, scope="school-apply", limit=20, window_seconds=600)
+        if refused is not None:
+            return refused
         if form.is_valid():
             try:
                 application = services.application_submit(

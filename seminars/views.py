@@ -13,7 +13,7 @@ from kosha_portal.audit.services import company_actor
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import csv_bytes
 from kosha_portal.mail.services import current_language
-from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+from kosha_portal.ratelimit import rate_limited
 
 from . import selectors, services
 from .forms import RegistrationForm, ResendForm, SurveyForm
@@ -85,10 +85,9 @@ def registration_done(request, pk):
 @require_POST
 def confirmation_resend(request, pk):
     seminar = selectors.seminar_get_public(pk)
-    if rate_limit_exceeded(
-        scope="seminar-resend", key=client_ip(request), limit=5, window_seconds=600
-    ):
-        return too_many_requests(request, retry_after=600)
+    refused = rate_limited(request, scope="seminar-resend", limit=5, window_seconds=600)
+    if refused is not None:
+        return refused
     form = ResendForm(request.POST)
     if form.is_valid():
         services.registration_confirmation_resend(

@@ -9,6 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("利用者とアクセス")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import checks  # noqa: F401 - registers the deployment checks
+        from .middleware import session_stamp_login
         from .roles import roles_sync
 
         post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")
+        user_logged_in.connect(session_stamp_login, dispatch_uid="accounts.session_stamp_login")

@@ -1,7 +1,7 @@
 """Personal access links for company contacts, and the session grants they give."""
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -99,7 +99,22 @@ def portal_grant(request, link: AccessLink) -> None:
     if SESSION_KEY not in request.session:
         request.session.cycle_key()
     request.session[SESSION_KEY] = grants[-20:]
+    _limit_session_to_grants(request, grants[-20:])
     request.__dict__.pop(GRANTS_CACHE_ATTR, None)
+
+
+def _limit_session_to_grants(request, grants: list[dict]) -> None:
+    """A visitor who only holds personal links keeps the session no longer than the latest of
+    them is valid (and never longer than SESSION_COOKIE_AGE). A logged-in user's session follows
+    the staff rules instead (accounts.middleware)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return
+    if not grants:
+        return
+    now = clock.now()
+    latest = datetime.fromtimestamp(max(g["expires"] for g in grants), tz=UTC)
+    request.session.set_expiry(min(latest, now + timedelta(seconds=settings.SESSION_COOKIE_AGE)))
 
 
 def _active_grants(request) -> list[dict]:
@@ -107,20 +122,33 @@ def _active_grants(request) -> list[dict]:
     cached = getattr(request, GRANTS_CACHE_ATTR, None)
     if cached is not None:
         return cached
-    now = clock.now().timestamp()
-    grants = [
-        g for g in request.session.get(SESSION_KEY, []) if g["expires"] > now and g.get("target")
-    ]
+    now = clock.now()
+    stored = request.session.get(SESSION_KEY, [])
+    grants = [g for g in stored if g["expires"] > now.timestamp() and g.get("target")]
     if grants:
-        # A link revoked after it was opened stops working at once.
+        # A link revoked, or made to expire, after it was opened stops working at once.
         live = set(
             AccessLink.objects.filter(
-                pk__in=[g["link"] for g in grants], revoked_at__isnull=True
+                pk__in=[g["link"] for g in grants], revoked_at__isnull=True, expires_at__gt=now
             ).values_list("pk", flat=True)
         )
         grants = [g for g in grants if g["link"] in live]
+    if stored and len(grants) != len(stored):
+        _grants_prune(request, grants)
     setattr(request, GRANTS_CACHE_ATTR, grants)
     return grants
+
+
+def _grants_prune(request, grants: list[dict]) -> None:
+    """Forget dead grants; when none is left, a visitor's personal-link session ends."""
+    if grants:
+        request.session[SESSION_KEY] = grants
+        _limit_session_to_grants(request, grants)
+        return
+    request.session.pop(SESSION_KEY, None)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        request.session.flush()
 
 
 def portal_emails(request) -> set[str]:

@@ -1,5 +1,6 @@
 import importlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kosha_portal.ratelimit import client_ip, rate_limit_exceeded, too_many_requests
+from kosha_portal.ratelimit import rate_limit_exceeded, rate_limited
 
 from .forms import LinkResendForm
 from .models import token_hash
@@ -22,6 +23,23 @@ from .services import (
 )
 
 PORTAL_APPS = ("consultations", "dispatch", "seminars", "school")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): how long, and whom to call."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+    if cool_off:
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
 
 
 class LoginView(auth_views.LoginView):
@@ -80,10 +98,9 @@ def link_resend(request):
     """Send fresh personal links; the answer never reveals whether the address is known."""
     form = LinkResendForm(request.POST or None)
     if request.method == "POST":
-        if rate_limit_exceeded(
-            scope="link-resend", key=client_ip(request), limit=10, window_seconds=600
-        ):
-            return too_many_requests(request, retry_after=600)
+        refused = rate_limited(request, scope="link-resend", limit=10, window_seconds=600)
+        if refused is not None:
+            return refused
         if form.is_valid():
             email = form.cleaned_data["email"]
             # A per-address cap stops anyone from flooding a mailbox from many IPs; the answer

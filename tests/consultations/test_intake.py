@@ -1,4 +1,6 @@
+import datetime
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +14,7 @@ from .conftest import PDF, PNG, docx_bytes, intake_payload
 
 pytestmark = pytest.mark.django_db
 URL = "/consultations/new/"
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def test_form_page_is_public_and_shows_desk_hours(client):
@@ -143,17 +146,24 @@ def test_forged_timestamp_is_refused(client):
     assert Consultation.objects.count() == 0
 
 
-def test_sixth_submission_in_a_minute_gets_429(client):
+def test_sixth_submission_in_a_minute_gets_429(client, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 12, 1, 10, 0, 30, tzinfo=JST), tick=False)
     for _ in range(5):
         assert client.post(URL, intake_payload()).status_code == 302
+        time_machine.shift(5)
+    # 25 seconds after the first: the oldest of the five ages out 35 seconds from now.
     response = client.post(URL, intake_payload())
     assert response.status_code == 429
     assert "短時間に多くの送信がありました" in response.content.decode()
-    assert response["Retry-After"] == "60"
+    assert response["Retry-After"] == "35"
     assert Consultation.objects.count() == 5
     # Another address is not affected.
     other = client.post(URL, intake_payload(), REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 302
+    # A minute after the first submission, one more is accepted.
+    time_machine.shift(35)
+    assert client.post(URL, intake_payload()).status_code == 302
+    assert client.post(URL, intake_payload()).status_code == 429
 
 
 def test_thanks_page_without_submission_redirects(client):

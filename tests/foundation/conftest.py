@@ -6,6 +6,7 @@ import copy
 import email
 import email.policy
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -118,42 +119,60 @@ def test_templates(settings):
     return TEMPLATE_DIR
 
 
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port: it can be stopped, started again on the
+    same port (empty, like a restarted server) and paused (a hung server that accepts connections
+    and never answers)."""
+
+    def __init__(self):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed (scripts/test installs it)")
+        self.binary, self.port = binary, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=real_clock_env(),  # under libfaketime redis-server would spin in clock_gettime
+        )
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        for _attempt in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        self.process.kill()
+        pytest.fail("private redis-server did not start")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def pause(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+    def url_for(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+
 @pytest.fixture
 def private_redis():
     """Our own redis-server on a free port, so stopping it disturbs nobody else."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed (scripts/test installs it)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=real_clock_env(),  # under libfaketime redis-server would spin in clock_gettime
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
-    for _attempt in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail("private redis-server did not start")
-
-    class PrivateRedis:
-        def __init__(self):
-            self.url, self.process = url, process
-
-        def stop(self):
-            if self.process.poll() is None:
-                self.process.terminate()
-                self.process.wait(timeout=10)
-
     server = PrivateRedis()
+    server.start()
     yield server
     server.stop()
