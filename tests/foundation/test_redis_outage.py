@@ -24,6 +24,7 @@ from kosha_portal.celery import app
 from kosha_portal.mail.models import OutboundEmail
 from school.models import Application
 from seminars.models import Registration
+from tests import timeline
 from tests.consultations.conftest import intake_payload
 from tests.factories import OrganisationFactory
 from tests.school.factories import recruiting_cohort
@@ -109,6 +110,7 @@ def deliver_after_redis_returns(redis_server, smtp_server, recipients: set[str])
     assert not OutboundEmail.objects.filter(to__in=recipients).exclude(status="sent").exists()
 
 
+@pytest.mark.time_machine(timeline.NOW)  # the factories' seminar and cohort are open then
 def test_every_public_form_is_saved_while_redis_is_down_and_mailed_after(
     client, portal_on_private_redis, smtp_server
 ):
