@@ -73,6 +73,15 @@ def dispatch_anonymise(*, dispatch: Dispatch, actor, now=None, on_request: bool 
             "completion_outcomes",
         ):
             setattr(locked, field, "")
+        # The rules' explanations quote the company's address and figures; which rule passed stays.
+        snapshot = dict(locked.eligibility_snapshot or {})
+        snapshot["warnings"] = []
+        snapshot["rules"] = [
+            {**rule, "explanation": ""}
+            for rule in snapshot.get("rules", [])
+            if isinstance(rule, dict)
+        ]
+        locked.eligibility_snapshot = snapshot
         locked.anonymised_at = now
         locked.save()
         visits = list(locked.visits.all())
