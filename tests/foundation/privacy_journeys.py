@@ -132,7 +132,7 @@ def dispatch_journey(planted: Planted, consultation, *, desk_user, move_to, star
     from dispatch import services as d
     from tests.dispatch.factories import ALL_YES, expert, program_year
 
-    year = program_year(start.year if start.month >= 4 else start.year - 1)
+    program_year(start.year if start.month >= 4 else start.year - 1)
     dispatch = d.dispatch_apply(
         consultation=consultation,
         contact_name=planted.mark("派遣担当"),
