@@ -123,6 +123,8 @@ def describe(event: AuditEvent, users: dict) -> str:  # noqa: C901 - one branch 
         )
     if action == "consultation.assign":
         officer = users.get(changes.get("to"))
+        if officer is None and isinstance(changes.get("to"), int):
+            officer = get_user_model().objects.filter(pk=changes["to"]).first()
         if changes.get("to") is None:
             return gettext("担当者の割当てを解除")
         return gettext("担当者を %(name)s に変更") % {

@@ -48,9 +48,8 @@ def test_no_audit_event_holds_a_name_or_an_address_after_the_main_journeys(
 
 @pytest.fixture
 def make_consultation_for_audit():
-    from tests.consultations.conftest import consultation_data, organisation_data
-
     from consultations.services import consultation_submit
+    from tests.consultations.conftest import consultation_data, organisation_data
 
     def make():
         return consultation_submit(
@@ -90,9 +89,8 @@ def test_django_admin_log_of_an_anonymised_record_loses_the_name(desk_user, time
 def test_admin_history_reads_as_japanese_with_officer_names_and_views_apart(
     desk_client, desk_user, make_user
 ):
-    from tests.consultations.conftest import consultation_data, organisation_data
-
     from consultations.services import consultation_assign, consultation_start, consultation_submit
+    from tests.consultations.conftest import consultation_data, organisation_data
 
     consultation = consultation_submit(
         organisation_data=organisation_data(),
@@ -114,3 +112,39 @@ def test_admin_history_reads_as_japanese_with_officer_names_and_views_apart(
     assert "consultation.view" not in page and "相談を閲覧" not in actions
     assert accesses.count("相談を閲覧") == 2  # both visits, this one included
     assert "閲覧・ダウンロードの記録（2件）" in accesses
+
+
+@pytest.mark.django_db
+def test_the_data_migration_relabels_existing_events_and_drops_search_words(desk_user):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    migration = importlib.import_module(
+        "kosha_portal.audit.migrations.0002_object_repr_without_personal_data"
+    )
+    registration = register(SeminarFactory(), 5)
+    seminar = registration.seminar
+    old = AuditEvent.objects.create(
+        action="seminar_registration.create",
+        content_type=ContentType.objects.get_for_model(registration),
+        object_id=str(registration.pk),
+        object_repr=str(registration),
+    )
+    export = AuditEvent.objects.create(
+        action="consultation.export", changes={"rows": 2, "filters": "q=山田+花子&status=new"}
+    )
+    kept = AuditEvent.objects.create(
+        action="seminar.publish",
+        content_type=ContentType.objects.get_for_model(seminar),
+        object_id=str(seminar.pk),
+        object_repr=str(seminar),
+    )
+    migration.forwards(apps, None)
+    old.refresh_from_db()
+    export.refresh_from_db()
+    kept.refresh_from_db()
+    assert old.object_repr == f"セミナー申込 #{registration.pk}"
+    assert export.changes["filters"] == "q=*&status=new"
+    assert kept.object_repr == str(seminar)

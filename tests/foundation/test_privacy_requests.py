@@ -64,13 +64,19 @@ def test_request_finds_exports_and_erases_all_three_records_and_their_mail(
     assert planted.email not in json.dumps(request.found) + request.subject_digest
     carry = {"email": planted.email, "name": "", "phone": ""}
 
-    export = admin_client.post(reverse("admin:privacy_privacyrequest_export", args=[request.pk]), carry)
+    export = admin_client.post(
+        reverse("admin:privacy_privacyrequest_export", args=[request.pk]), carry
+    )
     assert export.status_code == 200 and export["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(export.content))
     names = archive.namelist()
     assert {"data.json", "README.txt", "consultations.csv", "mail.csv"} <= set(names)
     data = json.loads(archive.read("data.json"))
-    assert set(data["sections"]) >= {"consultations", "seminar_registrations", "school_applications"}
+    assert set(data["sections"]) >= {
+        "consultations",
+        "seminar_registrations",
+        "school_applications",
+    }
     assert planted.name in archive.read("consultations.csv").decode("utf-8-sig")
     assert any(n.startswith("attachments/") for n in names)
     attachment = next(n for n in names if n.startswith("attachments/"))
@@ -104,7 +110,9 @@ def test_request_finds_exports_and_erases_all_three_records_and_their_mail(
         AuditEvent.objects.filter(action__startswith="privacy.").values_list("action", flat=True)
     )
     assert sorted(actions) == ["privacy.erase", "privacy.export", "privacy.search"]
-    audit = json.dumps(list(AuditEvent.objects.values("object_repr", "changes")), ensure_ascii=False)
+    audit = json.dumps(
+        list(AuditEvent.objects.values("object_repr", "changes")), ensure_ascii=False
+    )
     assert planted.email not in audit and planted.tag not in audit
     again = admin_client.post(ADD, {"email": planted.email})
     assert "この条件に当てはまる記録はありません。" in again.content.decode()
