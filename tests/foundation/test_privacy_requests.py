@@ -17,6 +17,7 @@ from seminars.models import Registration
 from .privacy_journeys import (
     Planted,
     consultation_journey,
+    jst,
     new_marker,
     school_journey,
     seminar_journey,
@@ -37,6 +38,7 @@ def three_records(desk_user, time_machine) -> Planted:
     from kosha_portal import clock
 
     planted = new_marker()
+    time_machine.move_to(jst(2026, 6, 1, 10))
     start = clock.now()
     consultation_journey(planted, desk_user=desk_user)
     school_journey(planted, desk_user=desk_user, start=start)
@@ -119,6 +121,7 @@ def test_request_finds_exports_and_erases_all_three_records_and_their_mail(
 
 
 def test_name_and_phone_find_the_person_too(admin_client, desk_user, time_machine):
+    time_machine.move_to(jst(2026, 6, 1, 10))
     planted = new_marker()
     consultation_journey(planted, desk_user=desk_user)
     spaced = planted.name[:4] + "　" + planted.name[4:]  # typed with a full-width space
@@ -129,6 +132,7 @@ def test_name_and_phone_find_the_person_too(admin_client, desk_user, time_machin
 
 
 def test_desk_staff_without_the_permission_are_refused(desk_client, desk_user, time_machine):
+    time_machine.move_to(jst(2026, 6, 1, 10))
     planted = new_marker()
     consultation_journey(planted, desk_user=desk_user)
     assert desk_client.get(ADD).status_code == 403
@@ -146,12 +150,12 @@ def test_a_dispatch_backing_a_payment_is_kept_without_personal_data(
     admin_client, desk_user, time_machine
 ):
     from dispatch.models import Dispatch, Visit
+    from kosha_portal import clock
 
     from .privacy_journeys import dispatch_journey
 
+    time_machine.move_to(jst(2026, 6, 1, 10))
     planted = new_marker()
-    from kosha_portal import clock
-
     consultation = consultation_journey(planted, desk_user=desk_user)
     dispatch_journey(
         planted, consultation, desk_user=desk_user, move_to=time_machine.move_to, start=clock.now()
