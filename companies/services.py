@@ -2,6 +2,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kosha_portal.audit.labels import audit_label
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.normalize import company_name_key
@@ -141,7 +142,7 @@ def organisation_merge(*, keep: Organisation, remove: Organisation, actor) -> Or
                 filled.append(name)
                 setattr(keep, name, getattr(remove, name))
         removed_number = remove.corporate_number
-        removed_repr = str(remove)
+        removed_repr = audit_label(remove)
         remove.delete()
         if removed_number and not keep.corporate_number:
             keep.corporate_number = removed_number

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,6 +21,7 @@ from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
+from kosha_portal.exports import export_options, export_response, filters_for_log
 from kosha_portal.japan.names import person_name
 from kosha_portal.japan.normalize import (
     company_name_key,
@@ -570,15 +571,25 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/consultations/consultation/record.html", context)
 
     def export_view(self, request):
-        """The filtered list as CSV (UTF-8 with BOM, for Excel); every export is audit-logged."""
+        """The filtered list as CSV (UTF-8 with BOM or Shift_JIS) or XLSX; every export is
+        access-logged."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        file_format, encoding = export_options(request)
+        # The changelist reads every other parameter as a filter.
+        request.GET = request.GET.copy()
+        request.GET.pop("format", None)
+        request.GET.pop("encoding", None)
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
-        content = services.consultations_export_csv(
-            queryset=queryset, actor=request.user, filters=request.GET.urlencode()
-        )
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         stamp = clock.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="consultations-{stamp}.csv"'
-        return response
+        return export_response(
+            request,
+            rows=services.consultations_export_rows(queryset),
+            columns=services.EXPORT_COLUMNS,
+            filename=f"consultations-{stamp}",
+            format=file_format,
+            encoding=encoding,
+            what="consultation",
+            details={"filters": filters_for_log(request.GET)},
+        )

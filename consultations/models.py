@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -267,6 +268,11 @@ class Consultation(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.organisation}"
+
+    def audit_label(self) -> str:
+        # The audit trail names a consultation by its number only: the company name can be a
+        # sole proprietor's own name.
+        return gettext("相談番号 %(reference)s") % {"reference": self.reference}
 
     def get_portal_url(self):
         return reverse("consultations:status", args=[self.reference])

@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -17,11 +17,10 @@ from kosha_portal import clock
 from kosha_portal.accounts.services import (
     access_link_issue,
     access_link_url,
-    access_links_revoke_for,
 )
 from kosha_portal.audit.services import audit_record, company_actor
 from kosha_portal.errors import DomainError
-from kosha_portal.exports import csv_bytes
+from kosha_portal.exports import Column
 from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_of
@@ -411,26 +410,25 @@ def consultation_dispatch_need_determine(
 # --- export and digest ---------------------------------------------------------------------------
 
 EXPORT_COLUMNS = [
-    (_("相談番号"), lambda c: c.reference),
-    (_("受付日時"), lambda c: timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M")),
-    (_("受付経路"), lambda c: c.get_channel_display()),
-    (_("状態"), lambda c: c.get_status_display()),
-    (_("回答期限"), lambda c: c.reply_by.isoformat()),
-    (
-        _("担当者"),
-        lambda c: person_name(c.assigned_to),
+    Column(_("相談番号"), lambda c: c.reference, text=True),
+    Column(_("受付日時"), lambda c: timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M")),
+    Column(_("受付経路"), lambda c: c.get_channel_display()),
+    Column(_("状態"), lambda c: c.get_status_display()),
+    Column(_("回答期限"), lambda c: c.reply_by.isoformat()),
+    Column(_("担当者"), lambda c: person_name(c.assigned_to)),
+    Column(_("事業者名"), lambda c: c.organisation.name, width=30),
+    Column(_("事業者名（フリガナ）"), lambda c: c.organisation.name_kana, width=30),
+    Column(_("法人番号"), lambda c: c.organisation.corporate_number, text=True, width=16),
+    Column(_("区市町村"), lambda c: c.organisation.municipality),
+    Column(_("業種区分"), lambda c: c.organisation.get_industry_display()),
+    Column(_("ご担当者名"), lambda c: c.contact_name),
+    Column(_("メールアドレス"), lambda c: c.contact_email, width=30),
+    Column(_("電話番号"), lambda c: c.contact_phone, text=True, width=16),
+    Column(_("行為の類型"), lambda c: "・".join(_labels(c.behaviour_types, "BehaviourType"))),
+    Column(
+        _("希望する支援"), lambda c: "・".join(_labels(c.requested_support, "RequestedSupport"))
     ),
-    (_("事業者名"), lambda c: c.organisation.name),
-    (_("事業者名（フリガナ）"), lambda c: c.organisation.name_kana),
-    (_("法人番号"), lambda c: c.organisation.corporate_number),
-    (_("区市町村"), lambda c: c.organisation.municipality),
-    (_("業種区分"), lambda c: c.organisation.get_industry_display()),
-    (_("ご担当者名"), lambda c: c.contact_name),
-    (_("メールアドレス"), lambda c: c.contact_email),
-    (_("電話番号"), lambda c: c.contact_phone),
-    (_("行為の類型"), lambda c: "・".join(_labels(c.behaviour_types, "BehaviourType"))),
-    (_("希望する支援"), lambda c: "・".join(_labels(c.requested_support, "RequestedSupport"))),
-    (
+    Column(
         _("専門家派遣の必要性"),
         lambda c: {True: _("あり"), False: _("なし"), None: ""}[c.dispatch_need],
     ),
@@ -444,27 +442,9 @@ def _labels(codes, choices_name: str) -> list[str]:
     return [str(choices.get(code, code)) for code in codes or []]
 
 
-def consultations_export_csv(*, queryset, actor, filters: str = "") -> bytes:
-    """The list as CSV that Excel opens correctly (UTF-8 with BOM, text never run as a formula);
-    every export is logged."""
-    count = 0
-
-    def rows():
-        nonlocal count
-        for consultation in queryset.select_related("organisation", "assigned_to").iterator(
-            chunk_size=2000
-        ):
-            count += 1
-            yield [getter(consultation) for _label, getter in EXPORT_COLUMNS]
-
-    content = csv_bytes([label for label, _getter in EXPORT_COLUMNS], rows())
-    audit_record(
-        actor=actor,
-        action="consultation.export",
-        obj=None,
-        changes={"rows": count, "filters": filters[:500]},
-    )
-    return content
+def consultations_export_rows(queryset):
+    """The consultations of a filtered list, loaded in chunks for ``EXPORT_COLUMNS``."""
+    return queryset.select_related("organisation", "assigned_to").iterator(chunk_size=2000)
 
 
 def desk_digest_recipients() -> list[str]:
@@ -510,51 +490,48 @@ def desk_digest_send(*, today: datetime.date | None = None) -> int:
     return sent
 
 
-def consultations_due_for_anonymisation(*, now=None):
-    """Closed or withdrawn consultations whose retention period has run out."""
-    cutoff = (now or clock.now()) - datetime.timedelta(days=settings.CONSULTATION_RETENTION_DAYS)
-    return Consultation.objects.filter(anonymised_at__isnull=True).filter(
-        Q(status=Status.CLOSED, closed_at__lt=cutoff)
-        | Q(status=Status.WITHDRAWN, withdrawn_at__lt=cutoff)
-    )
+def consultation_anonymise(
+    *, consultation: Consultation, actor, now=None, on_request: bool = False
+) -> Consultation:
+    """Erase a consultation's personal data: contact details, free texts, the messages' texts and
+    the attachments go, and so do its outbox mail, personal links and free texts in the audit
+    trail; the reference, dates, status, categories and the organisation link stay for the
+    program's statistics. The retention sweep calls it once the period is over (closed or
+    withdrawn cases only); a deletion request (``on_request``) also ends a case still open."""
+    from kosha_portal.retention import ERASED, ERASURE_REASON, record_forget
 
-
-def consultation_anonymise(*, consultation: Consultation, actor) -> Consultation:
-    """Erase a consultation's personal data once its retention period is over: contact details,
-    free texts, messages and attachments go; the reference, dates, categories and the
-    organisation link stay for the program's statistics. Its personal links stop working."""
+    now = now or clock.now()
     with transaction.atomic():
         locked = _lock(consultation)
         if locked.anonymised_at:
             return locked
         if locked.status not in (Status.CLOSED, Status.WITHDRAWN):
-            raise DomainError(_("完了または取下げの相談だけが消去の対象です。"), code="not_closed")
+            if not on_request:
+                raise DomainError(
+                    _("完了または取下げの相談だけが消去の対象です。"), code="not_closed"
+                )
+            locked = _transition(locked, Status.WITHDRAWN, actor=actor, reason=ERASURE_REASON)
         for field in ("contact_kana", "contact_department", "contact_role", "contact_phone"):
             setattr(locked, field, "")
-        locked.contact_name = str(_("（消去済み）"))
+        locked.contact_name = ERASED
         locked.contact_email = ""
         locked.description = ""
         locked.dispatch_need_reason = ""
-        locked.anonymised_at = clock.now()
+        locked.anonymised_at = now
         locked.save()
         locked.messages.update(body="")
         files = list(locked.attachments.all())
         locked.attachments.all().delete()
-        access_links_revoke_for(target=locked, actor=actor)
+        forgotten = record_forget([locked], now=now)
         audit_record(
             actor=actor,
             action="consultation.anonymise",
             obj=locked,
-            changes={"attachments": len(files)},
+            changes={
+                "attachments": len(files),
+                "basis": "request" if on_request else "retention",
+                **forgotten,
+            },
         )
         transaction.on_commit(lambda: _discard_files(files))
         return locked
-
-
-def consultations_retention_sweep(*, now=None, actor=None) -> int:
-    """Anonymise every consultation whose retention period has run out (safe to run twice)."""
-    count = 0
-    for consultation in consultations_due_for_anonymisation(now=now).iterator():
-        consultation_anonymise(consultation=consultation, actor=actor)
-        count += 1
-    return count

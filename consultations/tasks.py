@@ -1,6 +1,5 @@
 from celery import shared_task
 
-from .services import consultations_retention_sweep
 from .services import desk_digest_send as _desk_digest_send
 
 
@@ -8,9 +7,3 @@ from .services import desk_digest_send as _desk_digest_send
 def desk_digest_send():
     """Daily: email desk staff the new and overdue consultations (safe to run twice)."""
     return _desk_digest_send()
-
-
-@shared_task(ignore_result=True)
-def consultations_retention():
-    """Daily: erase the personal data of consultations past their retention period."""
-    return consultations_retention_sweep()

@@ -271,6 +271,13 @@ class Dispatch(models.Model):
     closed_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("取下げ日時"), null=True, blank=True)
     expired_at = models.DateTimeField(_("期間満了日時"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("個人情報の消去日時"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("保存期間の経過または本人からの請求により、個人情報を消去した日時です。"),
+    )
 
     class Meta:
         ordering = ["-applied_at"]
@@ -292,6 +299,9 @@ class Dispatch(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.organisation}"
+
+    def audit_label(self) -> str:
+        return gettext("申込番号 %(reference)s") % {"reference": self.reference}
 
     def get_portal_url(self):
         return reverse("dispatch:company_dispatch", args=[self.reference])

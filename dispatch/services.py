@@ -744,7 +744,7 @@ def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
         ):
             continue
         consultations = (
-            Consultation.objects.filter(dispatch_need=True)
+            Consultation.objects.filter(dispatch_need=True, anonymised_at__isnull=True)
             .exclude(status=Consultation.Status.WITHDRAWN)
             .exclude(organisation__dispatches__program_year=program_year)
             .select_related("organisation")

@@ -9,6 +9,7 @@ app = Celery("kosha_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
     lambda: [
+        "kosha_portal",
         "kosha_portal.mail",
         "kosha_portal.documents",
         "kosha_portal.accounts",
@@ -33,8 +34,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=30),
     },
     "dispatch-expire": {"task": "dispatch.tasks.dispatches_expire", "schedule": crontab(minute=10)},
-    "consultations-retention": {
-        "task": "consultations.tasks.consultations_retention",
+    # One sweep for every kind of record and the private files (docs/privacy.md).
+    "retention-sweep": {
+        "task": "kosha_portal.tasks.retention_sweep",
         "schedule": crontab(hour=3, minute=0),
     },
     "dispatch-reminders": {

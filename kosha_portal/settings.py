@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kosha_portal.mail",
     "kosha_portal.documents",
     "kosha_portal.accounts",
+    "kosha_portal.privacy",
     "companies",
     "consultations",
     "dispatch",
@@ -321,9 +322,26 @@ PROGRAM = {
     "address": "東京都千代田区神田佐久間町1-9 東京都産業労働局秋葉原庁舎5F",
 }
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-04")
-# How long a closed or withdrawn consultation keeps its personal data (APPI retention limit);
-# afterwards contact details, texts and attachments are erased and only statistics remain.
-CONSULTATION_RETENTION_DAYS = env.int("CONSULTATION_RETENTION_DAYS", default=5 * 365)
+# --- Retention of personal data (APPI; the policy is docs/privacy.md) ----------------------------
+# "Years" count whole fiscal years (April–March) after the end of the fiscal year in which the
+# record ended, as Japanese public bodies count document retention; "days" count from the event.
+# The daily sweep (kosha_portal.retention) erases or anonymises what is past its period.
+RETENTION_CONSULTATION_YEARS = env.int("RETENTION_CONSULTATION_YEARS", default=5)
+RETENTION_DISPATCH_YEARS = env.int("RETENTION_DISPATCH_YEARS", default=5)
+RETENTION_SEMINAR_YEARS = env.int("RETENTION_SEMINAR_YEARS", default=3)
+RETENTION_SCHOOL_YEARS = env.int("RETENTION_SCHOOL_YEARS", default=5)
+RETENTION_ORGANISATION_YEARS = env.int("RETENTION_ORGANISATION_YEARS", default=5)
+RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=180)
+RETENTION_ACCESS_LINK_DAYS = env.int("RETENTION_ACCESS_LINK_DAYS", default=90)
+RETENTION_AUDIT_YEARS = env.int("RETENTION_AUDIT_YEARS", default=10)
+RETENTION_ACCESS_LOG_YEARS = env.int("RETENTION_ACCESS_LOG_YEARS", default=3)
+RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=365)
+RETENTION_PRIVACY_REQUEST_YEARS = env.int("RETENTION_PRIVACY_REQUEST_YEARS", default=5)
+# Files under PRIVATE_FILES_ROOT that no record refers to are deleted once this old (an upload
+# whose transaction is still running has not been referred to yet).
+RETENTION_ORPHAN_FILE_HOURS = env.int("RETENTION_ORPHAN_FILE_HOURS", default=24)
+# Records handled per transaction by the sweep.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=200)
 CONSULTATION_MIN_FILL_SECONDS = env.float("CONSULTATION_MIN_FILL_SECONDS", default=3)
 CONSULTATION_RATE_LIMIT = env.int(
     "CONSULTATION_RATE_LIMIT", default=5

@@ -232,6 +232,13 @@ class Application(models.Model):
     accepted_at = models.DateTimeField(_("受講決定日時"), null=True, blank=True, editable=False)
     waitlisted_at = models.DateTimeField(_("補欠登録日時"), null=True, blank=True, editable=False)
     declined_at = models.DateTimeField(_("見送り日時"), null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(
+        _("個人情報の消去日時"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("保存期間の経過または本人からの請求により、個人情報を消去した日時です。"),
+    )
 
     class Meta:
         ordering = ["cohort", "roster_number", "submitted_at"]
@@ -422,3 +429,6 @@ class Certificate(models.Model):
 
     def __str__(self):
         return self.number
+
+    def audit_label(self) -> str:
+        return gettext("修了証番号 %(number)s") % {"number": self.number}

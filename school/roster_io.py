@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kosha_portal.errors import DomainError
-from kosha_portal.exports import csv_bytes, xlsx_append
+from kosha_portal.exports import (
+    Column,
+    csv_bytes,
+    export_response,
+    export_rows_csv,
+    export_rows_xlsx,
+)
 from kosha_portal.japan.normalize import (
     company_name_key,
     is_katakana,
@@ -39,45 +45,51 @@ MAX_IMPORT_ROWS = 500
 # --- export -------------------------------------------------------------------------------------
 
 
-def roster_table(cohort: Cohort, *, with_names: bool) -> list[list]:
-    """Header and rows as the leaflet lays the roster out (company name for staff copies only)."""
-    header = [_("№"), _("主な事業内容"), _("参加者の所属・役職"), _("参加者数")]
+def roster_columns(*, with_names: bool) -> list[Column]:
+    """The roster as the leaflet lays it out (company name for staff copies only)."""
+    columns = [
+        Column(gettext_lazy("№"), lambda row: row.number, width=6),
+        Column(gettext_lazy("主な事業内容"), lambda row: row.main_business, width=40),
+        Column(gettext_lazy("参加者の所属・役職"), lambda row: row.affiliations, width=40),
+        Column(gettext_lazy("参加者数"), lambda row: len(row.participants), width=10),
+    ]
     if with_names:
-        header.insert(1, _("事業者名"))
-    table = [header]
-    for row in roster_rows(cohort):
-        line = [row.number, row.main_business, row.affiliations, len(row.participants)]
-        if with_names:
-            line.insert(1, row.company)
-        table.append(line)
-    return table
+        columns.insert(1, Column(gettext_lazy("事業者名"), lambda row: row.company, width=30))
+    return columns
 
 
-def roster_csv(cohort: Cohort, *, with_names: bool = True) -> bytes:
-    header, *rows = roster_table(cohort, with_names=with_names)
-    return csv_bytes(header, rows)
+def roster_csv(cohort: Cohort, *, with_names: bool = True, encoding: str = "utf-8-sig") -> bytes:
+    content, _count = export_rows_csv(
+        rows=roster_rows(cohort), columns=roster_columns(with_names=with_names), encoding=encoding
+    )
+    return content
 
 
 def roster_xlsx(cohort: Cohort, *, with_names: bool = True) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    content, _count = export_rows_xlsx(
+        rows=roster_rows(cohort),
+        columns=roster_columns(with_names=with_names),
+        sheet_title=cohort.label,
+    )
+    return content
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = cohort.label[:31]
-    for line in roster_table(cohort, with_names=with_names):
-        xlsx_append(sheet, line)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [6, 30, 40, 40, 10] if with_names else [6, 40, 40, 10]
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+def roster_export_response(request, cohort: Cohort, *, file_format: str, encoding: str):
+    """The roster download (CSV or XLSX, ``?public=1`` without company names), access-logged like
+    every other export."""
+    public = request.GET.get("public") == "1"
+    return export_response(
+        request,
+        rows=roster_rows(cohort),
+        columns=roster_columns(with_names=not public),
+        filename=f"school-roster-{cohort.number}{'-public' if public else ''}",
+        format=file_format,
+        encoding=encoding,
+        what="school_roster",
+        obj=cohort,
+        details={"public": public},
+        sheet_title=cohort.label,
+    )
 
 
 def import_template_csv() -> bytes:

@@ -12,6 +12,7 @@ from kosha_portal.documents.models import GeneratedDocument
 from kosha_portal.documents.services import documents_for, latest_ready_document
 from kosha_portal.documents.views import document_response
 from kosha_portal.errors import DomainError
+from kosha_portal.exports import export_options
 from kosha_portal.ratelimit import rate_limited
 
 from . import roster_io, selectors, services
@@ -155,23 +156,16 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 
 @staff_required
 def roster_csv(request, pk):
-    cohort = _cohort(pk)
-    public = request.GET.get("public") == "1"
-    return _download(
-        roster_io.roster_csv(cohort, with_names=not public),
-        f"school-roster-{cohort.number}{'-public' if public else ''}.csv",
-        "text/csv; charset=utf-8",
+    _format, encoding = export_options(request)
+    return roster_io.roster_export_response(
+        request, _cohort(pk), file_format="csv", encoding=encoding
     )
 
 
 @staff_required
 def roster_xlsx(request, pk):
-    cohort = _cohort(pk)
-    public = request.GET.get("public") == "1"
-    return _download(
-        roster_io.roster_xlsx(cohort, with_names=not public),
-        f"school-roster-{cohort.number}{'-public' if public else ''}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return roster_io.roster_export_response(
+        request, _cohort(pk), file_format="xlsx", encoding="utf-8-sig"
     )
 
 

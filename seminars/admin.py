@@ -146,14 +146,17 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
             + "?"
             + urlencode({"seminar__id__exact": obj.pk})
         )
+        export = reverse("seminars:export_csv", args=[obj.pk])
         return format_html(
-            '<a href="{}">{}</a> | <a href="{}">{}</a> | <a href="{}">{}</a>',
+            '<a href="{}">{}</a> | <a href="{}">{}</a> | <a href="{}">{}</a> | <a href="{}">{}</a>',
             registrants,
             _("申込者一覧"),
             reverse("seminars:checkin", args=[obj.pk]),
             _("受付（出席確認）"),
-            reverse("seminars:export_csv", args=[obj.pk]),
+            export,
             _("CSV出力"),
+            export + "?format=xlsx",
+            _("Excel（xlsx）出力"),
         )
 
     def save_model(self, request, obj, form, change):

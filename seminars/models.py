@@ -236,6 +236,13 @@ class Registration(models.Model):
     )
     reminder_eve_at = models.DateTimeField(_("前日リマインダー処理日時"), null=True, blank=True)
     thanks_sent_at = models.DateTimeField(_("お礼メール処理日時"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("個人情報の消去日時"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("保存期間の経過または本人からの請求により、個人情報を消去した日時です。"),
+    )
 
     class Meta:
         ordering = ["seminar", "name_kana", "pk"]
@@ -243,10 +250,10 @@ class Registration(models.Model):
         verbose_name_plural = _("セミナー申込")
         constraints = [
             # One live registration per address and seminar: the database refuses the second one
-            # even when two submissions race.
+            # even when two submissions race. Anonymised rows have no address any more.
             models.UniqueConstraint(
                 fields=["seminar", "email"],
-                condition=~Q(status="cancelled"),
+                condition=~Q(status="cancelled") & Q(anonymised_at__isnull=True),
                 name="registration_one_per_email",
             ),
             models.CheckConstraint(

@@ -1,17 +1,28 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .describe import actor_display, describe, describe_events
 from .models import AuditEvent
 from .services import audit_events_for, audit_record
+
+HISTORY_LIMIT = 100
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_label", "action", "content_type", "object_repr"]
+    list_display = ["created_at", "actor_name", "content_type", "object_repr", "description"]
     list_filter = ["action", "content_type"]
     search_fields = ["actor_label", "action", "object_repr", "object_id"]
     date_hierarchy = "created_at"
-    list_select_related = ["content_type"]
+    list_select_related = ["content_type", "actor"]
+
+    @admin.display(description=_("実行者"))
+    def actor_name(self, obj):
+        return actor_display(obj)
+
+    @admin.display(description=_("内容"))
+    def description(self, obj):
+        return describe(obj, {})
 
     def has_add_permission(self, request):
         return False
@@ -54,4 +65,11 @@ class AuditedAdminMixin:
 
         if not obj or not obj.pk:
             return "-"
-        return render_to_string("admin/audit_history.html", {"events": audit_events_for(obj)[:100]})
+        described = describe_events(audit_events_for(obj)[:HISTORY_LIMIT])
+        return render_to_string(
+            "admin/audit_history.html",
+            {
+                "actions": [d for d in described if not d.is_access],
+                "accesses": [d for d in described if d.is_access],
+            },
+        )

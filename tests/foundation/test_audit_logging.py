@@ -25,7 +25,7 @@ def test_audit_record_names_actor_action_and_object(desk_user):
     assert event.actor == desk_user and event.actor_label == "desk1"
     assert event.content_type.model == "organisation"
     assert event.object_id == str(organisation.pk)
-    assert event.object_repr == "株式会社監査商店"
+    assert event.object_repr == f"事業者 #{organisation.pk}"  # never the name
     assert event.target == organisation
     assert event.created_at is not None
     assert (system.actor, system.actor_label, system.object_id) == (None, "system", "")
@@ -79,10 +79,10 @@ def test_admin_edit_of_personal_data_is_audited_without_values(desk_client):
 
     # Staff see the history on the object's page and in the audit list.
     page = desk_client.get(url).content.decode()
-    assert "admin.change" in page and "representative" in page
+    assert "代表者名、電話番号 を変更" in page or "電話番号、代表者名 を変更" in page
     listing = desk_client.get("/admin/audit/auditevent/")
     assert listing.status_code == 200
-    assert "admin.change" in listing.content.decode()
+    assert "を変更" in listing.content.decode()
 
 
 @pytest.mark.django_db
@@ -125,3 +125,50 @@ def test_redaction_is_configured_on_the_console_handler(settings):
         settings.LOGGING["filters"]["redact"]["()"]
         == "kosha_portal.logging.RedactPersonalDataFilter"
     )
+
+
+def test_redaction_filter_covers_phones_tracebacks_and_extra_fields():
+    redact = RedactPersonalDataFilter()
+    try:
+        raise ValueError("rejected recipient yamada@shop.example.jp, phone 090-1234-5678")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "kosha", logging.ERROR, __file__, 1, "send failed", (), sys.exc_info()
+        )
+    record.recipient = "sato@shop.example.jp"
+    record.detail = {"to": ["suzuki@shop.example.jp"], "tel": "03-3251-7881", "count": 3}
+    assert redact.filter(record)
+    assert "yamada" not in record.exc_text and "090-1234-5678" not in record.exc_text
+    assert "[email]" in record.exc_text and "ValueError" in record.exc_text
+    assert record.recipient == "[email]"
+    assert record.detail == {"to": ["[email]"], "tel": "[phone]", "count": 3}
+
+
+def test_the_configured_logging_writes_no_address_even_in_a_traceback(settings):
+    """With the project's own LOGGING (dictConfig), a logged exception is printed redacted."""
+    import io
+    import logging.config
+
+    logging.config.dictConfig(settings.LOGGING)
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        try:
+            {"to": "kato.jiro@shop.example.jp"}["missing"]
+        except KeyError:
+            logging.getLogger("kosha_portal.mail").exception(
+                "delivery to %s failed", "kato.jiro@shop.example.jp", extra={"tel": "0312345678"}
+            )
+        try:
+            raise RuntimeError("token /access/Zq3x-_Yk0pW9vB2nR7tL5mH8jD4sF6aC1eG0iK2oU3y/ leaked")
+        except RuntimeError:
+            logging.getLogger("django.request").error("boom", exc_info=True)
+    finally:
+        handler.setStream(previous)
+    output = stream.getvalue()
+    assert "Traceback" in output and "KeyError" in output and "RuntimeError" in output
+    assert "kato.jiro" not in output and "Zq3x" not in output
+    assert output.count("[email]") >= 1 and "/access/[redacted]/" in output

@@ -51,6 +51,7 @@ from kosha_portal.accounts.services import access_link_issue
 from kosha_portal.documents.models import GeneratedDocument
 from kosha_portal.documents.services import document_render_now
 from kosha_portal.japan.deadlines import JST
+from kosha_portal.privacy.models import PrivacyRequest
 from tests.factories import UserFactory
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=JST)
@@ -300,6 +301,11 @@ def _build_world() -> World:
             "participant_a": participant_a,
             "roster_document": document(cohort, "school.roster"),
             "org_a": org_a,
+            "privacy_request": PrivacyRequest.objects.create(
+                criteria=PrivacyRequest.Criteria.EMAIL,
+                subject_digest="0" * 64,
+                handled_by=administrator,
+            ),
         },
         tokens=tokens,
         users={
@@ -609,6 +615,16 @@ TARGETS = {
         "GET",
         lambda w: reverse("admin:dispatch_dispatch_reject", args=[w.dispatch_b.pk]),
     ),
+    # POST-only, with the person's details in the form: an empty POST is refused even for an
+    # administrator, and nobody else gets as far.
+    "admin:privacy_privacyrequest_export": (
+        "POST",
+        lambda w: reverse("admin:privacy_privacyrequest_export", args=[w.privacy_request.pk]),
+    ),
+    "admin:privacy_privacyrequest_erase": (
+        "POST",
+        lambda w: reverse("admin:privacy_privacyrequest_erase", args=[w.privacy_request.pk]),
+    ),
 }
 
 # These change the visitor's session (log out, end the link session, open another link, switch
@@ -714,6 +730,8 @@ MATRIX = {
     "admin:consultations_consultation_act":    (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
     "admin:dispatch_dispatch_decide":          (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
     "admin:dispatch_dispatch_reject":          (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "admin:privacy_privacyrequest_export":     (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
+    "admin:privacy_privacyrequest_erase":      (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
 }
 
 # Every registered ModelAdmin, generically: which of its pages the desk and the administrator may
@@ -747,6 +765,7 @@ ADMIN_RIGHTS = {
     "school.coachingvisit":             ("LCH",    "LCH"),
     "school.attendance":                ("LCH",    "LCH"),
     "school.certificate":               ("LCH",    "LCH"),
+    "privacy.privacyrequest":           ("",       "LACH"),
 }
 # fmt: on
 
