@@ -16,6 +16,7 @@ app.autodiscover_tasks(
         "dispatch",
         "seminars",
         "school",
+        "kosha_portal.reports",
     ]
 )
 
@@ -39,6 +40,10 @@ app.conf.beat_schedule = {
     "dispatch-reminders": {
         "task": "dispatch.tasks.dispatch_reminders_send",
         "schedule": crontab(minute=15),
+    },
+    "reports-refresh": {
+        "task": "kosha_portal.reports.tasks.reports_refresh",
+        "schedule": 600.0,
     },
     "seminars-reminders": {
         "task": "seminars.tasks.seminar_reminders_send",
