@@ -144,14 +144,14 @@ def consultation_report(
 
     # 3. Main business as the company wrote it: the most frequent, the rest summed.
     main_business = [
-        (row["business"], row["n"])
+        [row["business"], row["n"]]
         for row in scope.annotate(business=Trim("organisation__main_business"))
         .values("business")
         .annotate(n=Count("pk"))
         .order_by("-n", "business")[: MAIN_BUSINESS_TOP + 1]
     ]
     blank = sum(n for business, n in main_business if not business)
-    listed = [(b, n) for b, n in main_business if b][:MAIN_BUSINESS_TOP]
+    listed = [[b, n] for b, n in main_business if b][:MAIN_BUSINESS_TOP]
 
     # 4. Multi-selects, counted per answer, with the consultations answering at all.
     answers = multiselect_counts(scope, MULTISELECT_FIELDS)

@@ -61,7 +61,7 @@ def dispatch_report(*, period: ReportPeriod) -> dict:
 
     # 2. 不採択, by the reason as staff wrote it.
     reasons = [
-        (row["reason"], row["n"])
+        [row["reason"], row["n"]]
         for row in scope.filter(status=Dispatch.Status.REJECTED)
         .annotate(reason=Trim("rejection_reason"))
         .values("reason")

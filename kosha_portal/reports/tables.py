@@ -61,7 +61,7 @@ class _Builder:
 
     def compare(self, key, title, first, items, *, total=True, note="", chart=None):
         """Rows of (label, current, previous) with the change; a 合計 row when ``total``."""
-        rows = [[label, cur, prev, diff(cur, prev)] for label, cur, prev in items]
+        rows = [[str(label), cur, prev, diff(cur, prev)] for label, cur, prev in items]
         if total:
             cur_sum = sum(cur or 0 for _l, cur, _p in items)
             prev_sum = sum(prev or 0 for _l, _c, prev in items)
