@@ -78,7 +78,8 @@ class _Builder:
         return table
 
     def chart(self, key, title, kind, items, *, previous=True, sort=False, limit=None):
-        items = [item for item in items if item[1] or (previous and item[2])]
+        if kind != "line":  # a trend keeps every month; bars leave out empty categories
+            items = [item for item in items if item[1] or (previous and item[2])]
         if sort:
             items = sorted(items, key=lambda item: -(item[1] or 0))
         if limit:

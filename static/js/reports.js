@@ -19,7 +19,7 @@
             backgroundColor: PALETTE[i % PALETTE.length],
             borderColor: PALETTE[i % PALETTE.length],
             borderWidth: line ? 2 : 0,
-            tension: 0.2,
+            tension: 0,
             pointRadius: line ? 3 : 0
           };
         })
