@@ -56,7 +56,7 @@ def _vertical(chart: dict, *, lines: bool) -> str:
     width, height = 640, 250
     left, right, top, bottom = 48, 12, 28, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max([v for s in series for v in s["data"]] + [0]))
+    peak = _nice_max(max([v or 0 for s in series for v in s["data"]] + [0]))
     parts = _legend(series, left, 14)
     for i in range(5):
         value = peak * i / 4
@@ -72,9 +72,11 @@ def _vertical(chart: dict, *, lines: bool) -> str:
     for i, s in enumerate(series):
         colour = PALETTE[i % 6]
         if lines:
+            # A month with no figure yet (None) ends the line.
             points = [
                 (left + slot * (j + 0.5), top + plot_h - plot_h * (v / peak))
                 for j, v in enumerate(s["data"])
+                if v is not None
             ]
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             parts.append(
@@ -86,7 +88,7 @@ def _vertical(chart: dict, *, lines: bool) -> str:
         else:
             bar_w = slot * 0.8 / len(series)
             for j, v in enumerate(s["data"]):
-                h = plot_h * (v / peak)
+                h = plot_h * ((v or 0) / peak)
                 x = left + slot * j + slot * 0.1 + bar_w * i
                 parts.append(
                     f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
@@ -103,13 +105,13 @@ def _horizontal(chart: dict) -> str:
     right, top = 48, 26
     height = top + row_h * len(labels) + 10
     plot_w = width - left - right
-    peak = _nice_max(max([v for s in series for v in s["data"]] + [0]))
+    peak = _nice_max(max([v or 0 for s in series for v in s["data"]] + [0]))
     parts = _legend(series, left, 14)
     for j, label in enumerate(labels):
         y0 = top + row_h * j
         parts.append(_text(left - 6, y0 + row_h / 2 + 3, str(label)[:22], anchor="end"))
         for i, s in enumerate(series):
-            v = s["data"][j]
+            v = s["data"][j] or 0
             w = plot_w * (v / peak)
             y = y0 + 4 + 9 * i
             parts.append(

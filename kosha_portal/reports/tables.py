@@ -21,6 +21,7 @@ from consultations.models import (
     RequestedSupport,
 )
 from dispatch.models import Qualification, Survey
+from kosha_portal.japan.deadlines import JST
 from kosha_portal.japan.wareki import format_wareki
 from school.models import Application
 from seminars.models import Registration, Seminar
@@ -84,7 +85,14 @@ class _Builder:
             items = sorted(items, key=lambda item: -(item[1] or 0))
         if limit:
             items = items[:limit]
-        series = [{"label": self.cur_label, "data": [cur or 0 for _l, cur, _p in items]}]
+        # A month still to come stays empty (None) in a trend; a missing category is 0.
+        blank = None if kind == "line" else 0
+        series = [
+            {
+                "label": self.cur_label,
+                "data": [blank if cur is None else cur for _l, cur, _p in items],
+            }
+        ]
         if previous:
             series.append({"label": self.prev_label, "data": [prev or 0 for _l, _c, prev in items]})
         return {
@@ -96,8 +104,15 @@ class _Builder:
         }
 
     def month_items(self, cur: dict, prev: dict):
+        """(月, this year, last year); months still to come have no figure (None), not 0."""
+        computed = datetime.datetime.fromisoformat(self.figures["computed_at"]).astimezone(JST)
+        this_month = computed.date().replace(day=1)
         return [
-            (_("%(month)s月") % {"month": m.month}, cur.get(f"{m:%Y-%m}", 0), prev_value)
+            (
+                _("%(month)s月") % {"month": m.month},
+                cur.get(f"{m:%Y-%m}", 0) if m <= this_month else None,
+                prev_value,
+            )
             for m, prev_value in zip(
                 self.period.months,
                 [prev.get(f"{m:%Y-%m}", 0) for m in self.previous.months],
@@ -359,7 +374,7 @@ def _dispatch_tables(b: _Builder, cur: dict, prev: dict) -> list[dict]:
         [label, a_cur, a_prev, v_cur, v_prev]
         for (label, a_cur, a_prev), (_l, v_cur, v_prev) in zip(months, visits, strict=True)
     ]
-    rows.append([_("合計")] + [sum(row[i] for row in rows) for i in range(1, 5)])
+    rows.append([_("合計")] + [sum(row[i] or 0 for row in rows) for i in range(1, 5)])
     tables.append(
         {
             "key": "dispatch_by_month",
