@@ -263,3 +263,26 @@ def test_administrators_see_the_reports_and_the_admin_index_links_them(client, a
 
 def test_desk_staff_find_the_reports_from_the_admin_index(staff_client):
     assert 'href="/admin/reports/"' in staff_client.get("/admin/").content.decode()
+
+
+def test_no_personal_data_reaches_the_page_or_the_workbook(report_data, staff_client):
+    html = staff_client.get(INDEX, {"fy": 2026}).content.decode()
+    book = load_workbook(io.BytesIO(staff_client.get("/admin/reports/2026/workbook.xlsx").content))
+    cells = " ".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+    for text in (html, cells):
+        for personal in ("山田 太郎", "受講 花子", "参加 1郎", "@example.jp", "エー食堂"):
+            assert personal not in text
+
+
+def test_the_page_reads_in_english(report_data, staff_client):
+    staff_client.cookies["django_language"] = "en"
+    text = text_of(staff_client.get(INDEX, {"fy": 2026}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Program report" in text
+    assert "Consultations per month" in text
+    assert "Download as Excel (XLSX)" in text
