@@ -96,8 +96,6 @@ def reports_index(request):
         "period": period,
         "previous": period.previous(),
         "snapshot": snapshot,
-        "computed_at_local": snapshot.computed_at,
-        "refresh_minutes": 10,
         "headline": headline(snapshot.figures),
         "sections": sections,
         "charts": charts,
@@ -144,8 +142,8 @@ def reports_workbook(request, fiscal_year: int):
 def reports_table_csv(request, fiscal_year: int, key: str):
     """One table of the report as CSV."""
     _form, period = _period_from(request, fiscal_year=fiscal_year)
-    snapshot = services.report_snapshot_for(period=period)
-    table = all_tables(report_sections(period, snapshot.figures)).get(key)
+    _snapshot, sections = _fresh_sections(period)
+    table = all_tables(sections).get(key)
     if table is None:
         raise Http404
     filename, content = exports.table_csv_export(period=period, table=table, actor=request.user)
