@@ -141,3 +141,267 @@ def load(stdout):
                 consultation=consultation, needed=True, reason=example["dispatch_need"], actor=actor
             )
         stdout.write(f"  consultation {consultation.reference}: {consultation.organisation}")
+
+
+# --- history for the program reports (実績報告) ---------------------------------------------------
+# Fictional companies across industries and municipalities (two outside Tokyo); the consultations
+# are spread over last fiscal year and this one up to yesterday, with replies and status history.
+HISTORY_EMAIL = "demo-history-{n}@example.jp"
+HISTORY_COMPANIES = [
+    # name, kana, prefecture, code, municipality, industry, main business
+    ("株式会社かもめ食堂", "カモメショクドウ", "東京都", "13", "千代田区", "retail", "定食店"),
+    ("有限会社みなと酒販", "ミナトシュハン", "東京都", "13", "港区", "wholesale", "酒類卸売業"),
+    (
+        "株式会社新宿ホテルサービス",
+        "シンジュクホテルサービス",
+        "東京都",
+        "13",
+        "新宿区",
+        "inn",
+        "ビジネスホテル",
+    ),
+    ("株式会社たいとう介護", "タイトウカイゴ", "東京都", "13", "台東区", "services", "訪問介護"),
+    (
+        "株式会社世田谷ベーカリー",
+        "セタガヤベーカリー",
+        "東京都",
+        "13",
+        "世田谷区",
+        "retail",
+        "パン製造小売",
+    ),
+    (
+        "株式会社渋谷ネット通販",
+        "シブヤネットツウハン",
+        "東京都",
+        "13",
+        "渋谷区",
+        "retail",
+        "衣料品のネット販売",
+    ),
+    (
+        "株式会社ねりま不動産",
+        "ネリマフドウサン",
+        "東京都",
+        "13",
+        "練馬区",
+        "services",
+        "不動産仲介",
+    ),
+    ("株式会社足立運輸", "アダチウンユ", "東京都", "13", "足立区", "manufacturing", "運送業"),
+    (
+        "株式会社江戸川クリーニング",
+        "エドガワクリーニング",
+        "東京都",
+        "13",
+        "江戸川区",
+        "services",
+        "クリーニング店",
+    ),
+    (
+        "株式会社八王子システム",
+        "ハチオウジシステム",
+        "東京都",
+        "13",
+        "八王子市",
+        "software",
+        "ソフトウェア開発",
+    ),
+    ("株式会社立川歯科", "タチカワシカ", "東京都", "13", "立川市", "services", "歯科医院"),
+    (
+        "株式会社町田学習塾",
+        "マチダガクシュウジュク",
+        "東京都",
+        "13",
+        "町田市",
+        "services",
+        "学習塾",
+    ),
+    (
+        "株式会社みずほ美容室",
+        "ミズホビヨウシツ",
+        "東京都",
+        "13",
+        "西多摩郡瑞穂町",
+        "services",
+        "美容室",
+    ),
+    ("株式会社大島観光", "オオシマカンコウ", "東京都", "13", "大島町", "inn", "民宿"),
+    (
+        "株式会社よこはま食品",
+        "ヨコハマショクヒン",
+        "神奈川県",
+        "14",
+        "横浜市中区",
+        "wholesale",
+        "食品卸",
+    ),
+    (
+        "株式会社さいたまコール",
+        "サイタマコール",
+        "埼玉県",
+        "11",
+        "さいたま市大宮区",
+        "services",
+        "コールセンター",
+    ),
+]
+
+
+def load_history(stdout, *, now=None) -> list:
+    """About 150 consultations over last fiscal year and this one (idempotent, bulk-written in
+    one go so that ``load_demo`` stays fast). Returns nothing new when they already exist."""
+    import datetime
+    import random
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import F
+
+    from companies.models import Organisation
+    from kosha_portal import clock
+    from kosha_portal.audit.models import AuditEvent
+    from kosha_portal.japan.business_days import BusinessCalendar
+    from kosha_portal.japan.deadlines import JST, start_of_day
+    from kosha_portal.japan.fiscal import fiscal_year_of
+
+    from .models import (
+        BehaviourType,
+        ConsultationMessage,
+        Damage,
+        FiscalYearCounter,
+        Place,
+        RequestedSupport,
+    )
+
+    if Consultation.objects.filter(contact_email__startswith="demo-history-").exists():
+        return []
+    now = now or clock.now()
+    today = now.astimezone(JST).date()
+    first_day = datetime.date(fiscal_year_of(today) - 1, 4, 1)
+    rng = random.Random(20260401)  # noqa: S311 - demo data, reproducible
+    organisations = []
+    for name, kana, prefecture, code, municipality, industry, business in HISTORY_COMPANIES:
+        organisation, _created = Organisation.objects.get_or_create(
+            name=name,
+            defaults={
+                "name_kana": kana,
+                "prefecture": prefecture,
+                "prefecture_code": code,
+                "municipality": municipality,
+                "industry": industry,
+                "main_business": business,
+                "employees": rng.randint(3, 80),
+            },
+        )
+        organisations.append(organisation)
+    calendar = BusinessCalendar(first_day, today + datetime.timedelta(days=30))
+
+    def business_days_after(day, count):
+        while count:
+            day += datetime.timedelta(days=1)
+            count -= calendar.is_business_day(day)
+        return day
+
+    rows, history = [], []
+    day = first_day
+    while day < today:
+        for _ in range(rng.choices([0, 1, 2], weights=[70, 24, 6])[0]):
+            received = start_of_day(day) + datetime.timedelta(minutes=rng.randint(8 * 60, 20 * 60))
+            age = (today - day).days
+            reply_day = business_days_after(day, rng.choices([0, 1, 2, 3], weights=[3, 6, 2, 1])[0])
+            answered = (
+                datetime.datetime.combine(reply_day, datetime.time(rng.randint(9, 16)), tzinfo=JST)
+                if age > 3 and rng.random() < 0.93
+                else None
+            )
+            stamps = []
+            if answered and answered < now:
+                stamps = [("in_progress", answered), ("answered", answered)]
+                if age > 25 and rng.random() < 0.7:
+                    stamps.append(
+                        ("closed", answered + datetime.timedelta(days=rng.randint(5, 20)))
+                    )
+            elif age > 3:
+                stamps = [("in_progress", received + datetime.timedelta(hours=20))]
+                if rng.random() < 0.3:
+                    stamps.append(("withdrawn", received + datetime.timedelta(days=3)))
+            stamps = [(s, at) for s, at in stamps if at < now]
+            status = stamps[-1][0] if stamps else Consultation.Status.NEW
+            fiscal_year = fiscal_year_of(day)
+            rows.append(
+                Consultation(
+                    fiscal_year=fiscal_year,
+                    organisation=rng.choice(organisations),
+                    channel=rng.choices(["web", "phone", "visit", "email"], weights=[6, 3, 1, 1])[
+                        0
+                    ],
+                    status=status,
+                    received_at=received,
+                    reply_by=business_days_after(day, 1),
+                    started_at=stamps[0][1] if stamps else None,
+                    answered_at=answered if status in ("answered", "closed") else None,
+                    closed_at=stamps[-1][1] if status == "closed" else None,
+                    withdrawn_at=stamps[-1][1] if status == "withdrawn" else None,
+                    contact_name="デモ 利用者",
+                    contact_email=HISTORY_EMAIL.format(n=len(rows) + 1),
+                    places=rng.sample([c for c, _l in Place.choices], rng.randint(1, 2)),
+                    behaviour_types=rng.sample(
+                        [c for c, _l in BehaviourType.choices], rng.randint(1, 3)
+                    ),
+                    damages=rng.sample([c for c, _l in Damage.choices], rng.randint(0, 2)),
+                    requested_support=rng.sample(
+                        [c for c, _l in RequestedSupport.choices], rng.randint(1, 2)
+                    ),
+                    description="（デモ）繰り返しの苦情への対応について相談したい。",
+                    privacy_notice_version="2026-04",
+                    privacy_consented_at=received,
+                    dispatch_need=rng.choice([True, True, False, None]) if stamps else None,
+                    dispatch_need_decided_on=reply_day if stamps else None,
+                )
+            )
+            history.append(stamps)
+        day += datetime.timedelta(days=1)
+    # Numbers come from the year's counter, so later submissions continue after them.
+    for fiscal_year in sorted({c.fiscal_year for c in rows}):
+        counter, _created = FiscalYearCounter.objects.select_for_update().get_or_create(
+            fiscal_year=fiscal_year
+        )
+        for c in (c for c in rows if c.fiscal_year == fiscal_year):
+            counter.last_sequence += 1
+            c.sequence = counter.last_sequence
+            c.reference = f"{fiscal_year}-{c.sequence:04d}"
+        FiscalYearCounter.objects.filter(pk=fiscal_year).update(
+            last_sequence=F("last_sequence") + sum(1 for c in rows if c.fiscal_year == fiscal_year)
+        )
+    created = Consultation.objects.bulk_create(rows)
+    replies = ConsultationMessage.objects.bulk_create(
+        [
+            ConsultationMessage(consultation=c, kind="reply", body="（デモ）ご相談への回答です。")
+            for c in created
+            if c.answered_at
+        ]
+    )
+    for message in replies:
+        message.created_at = message.consultation.answered_at
+    ConsultationMessage.objects.bulk_update(replies, ["created_at"])
+    content_type = ContentType.objects.get_for_model(Consultation)
+    events = AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor_label="demo",
+                action=f"consultation.status.{to}",
+                content_type=content_type,
+                object_id=str(c.pk),
+                object_repr=c.reference,
+                changes={"to": to},
+            )
+            for c, stamps in zip(created, history, strict=True)
+            for to, _at in stamps
+        ]
+    )
+    stamps = [at for s in history for _to, at in s]
+    for event, at in zip(events, stamps, strict=True):
+        event.created_at = at
+    AuditEvent.objects.bulk_update(events, ["created_at"])
+    stdout.write(f"  report history: {len(created)} consultations since {first_day}")
+    return created

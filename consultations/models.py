@@ -316,6 +316,12 @@ class ConsultationMessage(models.Model):
                 name="consultation_message_kind_valid",
             ),
         ]
+        # The program report looks up each consultation's first reply.
+        indexes = [
+            models.Index(
+                fields=["consultation", "kind", "created_at"], name="consultation_msg_kind_time"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -137,6 +137,7 @@ def _demo_dispatch(stdout, expert):
 
     consultation = (
         Consultation.objects.filter(dispatch_need=True)
+        .exclude(contact_email__startswith="demo-history-")
         .exclude(organisation__dispatches__isnull=False)
         .order_by("pk")
         .first()
@@ -177,3 +178,128 @@ def _apply(consultation, dispatch_apply):
         actor="demo",
         attestations={code: True for code, _l, _e in ELIGIBILITY_ITEMS},
     )
+
+
+def load_history(stdout, experts, *, now=None) -> int:
+    """Finished and running dispatches with visits and surveys for the demo consultations of
+    last fiscal year and this one (the program reports' data). Idempotent."""
+    import random
+
+    from consultations.models import Consultation
+    from kosha_portal.japan.fiscal import fiscal_year_of
+
+    from .models import Dispatch, Survey, Visit
+
+    if Dispatch.objects.filter(contact_email__startswith="demo-history-dispatch-").exists():
+        return 0
+    now = now or clock.now()
+    today = now.astimezone(JST).date()
+    candidates = list(
+        Consultation.objects.filter(
+            contact_email__startswith="demo-history-",
+            dispatch_need=True,
+            received_at__lt=now - datetime.timedelta(days=20),
+        ).order_by("received_at")
+    )
+    rng = random.Random(20260402)  # noqa: S311 - demo data, reproducible
+    plan = ["closed", "closed", "rejected", "closed", "withdrawn", "completed", "closed", "expired"]
+    used, per_year, created = set(), {}, 0
+    for consultation in candidates:
+        applied = consultation.received_at + datetime.timedelta(days=5)
+        fiscal_year = fiscal_year_of(applied.astimezone(JST).date())
+        # One dispatch per company and year, up to nine a year.
+        key = (consultation.organisation_id, fiscal_year)
+        if key in used or per_year.get(fiscal_year, 0) >= 9:
+            continue
+        used.add(key)
+        per_year[fiscal_year] = per_year.get(fiscal_year, 0) + 1
+        year, _created = ProgramYear.objects.get_or_create(
+            fiscal_year=fiscal_year,
+            defaults={
+                "application_opens_at": datetime.datetime(fiscal_year, 4, 1, tzinfo=JST),
+                "application_closes_at": datetime.datetime(
+                    fiscal_year + 1, 1, 31, 23, 59, 59, tzinfo=JST
+                ),
+                "dispatch_period_ends_on": datetime.date(fiscal_year + 1, 2, 28),
+            },
+        )
+        status = plan[created % len(plan)]
+        recent = (today - applied.astimezone(JST).date()).days < 80
+        if recent and status in ("closed", "completed", "expired"):
+            status = "decided"
+        decided = (
+            applied + datetime.timedelta(days=7)
+            if status not in ("rejected", "withdrawn")
+            else None
+        )
+        expert = experts[created % len(experts)]
+        visits_planned = rng.randint(2, 4)
+        finished = decided + datetime.timedelta(days=16 * visits_planned + 7) if decided else None
+        dispatch = Dispatch.objects.create(
+            reference=f"D{fiscal_year}-{year.dispatches.count() + 1:04d}",
+            program_year=year,
+            organisation=consultation.organisation,
+            consultation=consultation,
+            status=status,
+            contact_name=consultation.contact_name,
+            contact_email=f"demo-history-dispatch-{created + 1}@example.jp",
+            theme="カスタマーハラスメント対応マニュアルの作成",
+            goals="（デモ）現場で使える対応手順と社内相談窓口を整えたい。",
+            preferred_expert_type=expert.qualifications[0] if expert.qualifications else "",
+            consent_at=applied,
+            privacy_notice_version="2026-04",
+            applied_at=applied,
+            decided_at=decided,
+            decision_date=decided.astimezone(JST).date() if decided else None,
+            decision_number=f"産労総第{500 + created}号" if decided else "",
+            expert=expert if decided else None,
+            planned_visits=visits_planned if decided else None,
+            rejection_reason="中小企業基本法の中小企業者に該当しないため"
+            if status == "rejected"
+            else "",
+            rejected_at=applied + datetime.timedelta(days=6) if status == "rejected" else None,
+            withdrawn_at=applied + datetime.timedelta(days=4) if status == "withdrawn" else None,
+            completed_at=finished if status in ("completed", "closed") else None,
+            closed_at=finished + datetime.timedelta(days=5) if status == "closed" else None,
+            expired_at=finished if status == "expired" else None,
+            completion_summary="（デモ）対応方針とマニュアルを整備しました。"
+            if status in ("completed", "closed")
+            else "",
+        )
+        created += 1
+        if decided:
+            number = 0
+            for k in range(visits_planned if status != "expired" else visits_planned - 1):
+                day = (decided + datetime.timedelta(days=14 * (k + 1))).astimezone(JST).date()
+                if day >= today:
+                    state = "scheduled"
+                elif rng.random() < 0.12:
+                    state = rng.choice(["cancelled", "no_show"])
+                else:
+                    state = "confirmed" if rng.random() < 0.85 else "reported"
+                if state != "cancelled":
+                    number += 1
+                Visit.objects.create(
+                    dispatch=dispatch,
+                    number=max(number, 1),
+                    status=state,
+                    date=day,
+                    start_time=datetime.time(14),
+                    mode=rng.choice(["onsite", "onsite", "online"]),
+                    place="事業所の会議室",
+                    scheduled_at=decided,
+                    report_date=day if state in ("confirmed", "reported") else None,
+                )
+        if status == "closed":
+            Survey.objects.create(
+                dispatch=dispatch,
+                satisfaction=rng.choice([5, 5, 4, 4, 3]),
+                introduced=rng.sample(
+                    ["manual", "policy", "contact", "training", "recording", "care"],
+                    rng.randint(1, 3),
+                ),
+                comment="（デモ）具体的な対応手順が分かり、従業員も安心しています。",
+                submitted_at=dispatch.closed_at,
+            )
+    stdout.write(f"  report history: {created} dispatches with visits and surveys")
+    return created

@@ -296,6 +296,8 @@ class Dispatch(models.Model):
                 name="dispatch_decided_has_decision",
             ),
         ]
+        # The program report selects applications by when they were received.
+        indexes = [models.Index(fields=["applied_at"], name="dispatch_applied_at")]
 
     def __str__(self):
         return f"{self.reference} {self.organisation}"
@@ -423,6 +425,8 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="visit_number_positive"),
         ]
+        # The program report counts visits by the day they were held.
+        indexes = [models.Index(fields=["date", "status"], name="visit_date_status")]
 
     def __str__(self):
         return gettext("%(reference)s 第%(number)s回") % {

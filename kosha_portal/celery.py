@@ -18,6 +18,7 @@ app.autodiscover_tasks(
         "dispatch",
         "seminars",
         "school",
+        "kosha_portal.reports",
     ]
 )
 
@@ -46,6 +47,10 @@ app.conf.beat_schedule = {
     "sessions-clear": {
         "task": "kosha_portal.accounts.tasks.sessions_clear",
         "schedule": crontab(hour=4, minute=20),
+    },
+    "reports-refresh": {
+        "task": "kosha_portal.reports.tasks.reports_refresh",
+        "schedule": 600.0,
     },
     "seminars-reminders": {
         "task": "seminars.tasks.seminar_reminders_send",

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dispatch",
     "seminars",
     "school",
+    "kosha_portal.reports",
     "kosha_portal",
 ]
 
@@ -346,6 +347,14 @@ CONSULTATION_MIN_FILL_SECONDS = env.float("CONSULTATION_MIN_FILL_SECONDS", defau
 CONSULTATION_RATE_LIMIT = env.int(
     "CONSULTATION_RATE_LIMIT", default=5
 )  # intake POSTs per IP per minute
+
+# How old the stored figures on the program reports page may be before a view recomputes them;
+# a periodic task (kosha_portal/celery.py) refreshes this year's and last year's every 10 minutes.
+REPORTS_SNAPSHOT_MAX_AGE_MINUTES = env.int("REPORTS_SNAPSHOT_MAX_AGE_MINUTES", default=15)
+# The program's name on the annual report's cover.
+REPORTS_PROGRAM_NAME = env.str(
+    "REPORTS_PROGRAM_NAME", default="カスタマーハラスメント対策に向けた経営支援事業"
+)
 
 # --- Crispy forms -------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS = {
         "documents.view_*",
         "audit.view_*",
         "japan.*",
+        "reports.*",
     ],
     EXPERTS: [],
     ADMINISTRATORS: ["*"],

@@ -615,6 +615,16 @@ TARGETS = {
         "GET",
         lambda w: reverse("admin:dispatch_dispatch_reject", args=[w.dispatch_b.pk]),
     ),
+    "reports:index": ("GET", lambda w: reverse("reports:index")),
+    "reports:refresh": ("POST", lambda w: reverse("reports:refresh")),
+    "reports:workbook": ("GET", lambda w: reverse("reports:workbook", args=[2026])),
+    "reports:table_csv": (
+        "GET",
+        lambda w: reverse("reports:table_csv", args=[2026, "consultations_by_month"]),
+    ),
+    "reports:annual_request": ("POST", lambda w: reverse("reports:annual_request", args=[2026])),
+    # No annual report has been rendered for the year yet: 404 for staff too.
+    "reports:annual_download": ("GET", lambda w: reverse("reports:annual_download", args=[2026])),
     # POST-only, with the person's details in the form: an empty POST is refused even for an
     # administrator, and nobody else gets as far.
     "admin:privacy_privacyrequest_export": (
@@ -730,6 +740,12 @@ MATRIX = {
     "admin:consultations_consultation_act":    (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
     "admin:dispatch_dispatch_decide":          (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
     "admin:dispatch_dispatch_reject":          (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "reports:index":                           (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "reports:refresh":                         (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
+    "reports:workbook":                        (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "reports:table_csv":                       (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "reports:annual_request":                  (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
+    "reports:annual_download":                 (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, N404,  N404),
     "admin:privacy_privacyrequest_export":     (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
     "admin:privacy_privacyrequest_erase":      (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
 }
