@@ -15,6 +15,9 @@ from tests.seminars.factories import SeminarFactory, register
 
 from .privacy_journeys import all_journeys, jst, new_marker
 
+# Seminar and school factories are open at the suite's fixed date (tests/timeline.py).
+pytestmark = pytest.mark.time_machine(timeline.NOW)
+
 
 def audit_text() -> str:
     return "\n".join(

@@ -9,6 +9,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from kosha_portal.exports import csv_bytes, spreadsheet_safe, xlsx_append
+from tests import timeline
+
+# Seminar and school factories are open at the suite's fixed date (tests/timeline.py).
+pytestmark = pytest.mark.time_machine(timeline.NOW)
 
 FORMULA = '=HYPERLINK("http://x")'
 
