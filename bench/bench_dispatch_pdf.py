@@ -70,6 +70,12 @@ VISIT = {
         "advice": "\n".join([ADVICE] * 7),
         "next_steps": "\n".join(["マニュアル案を社内で回覧し、現場の意見を集める。"] * 4),
     },
+    # The longest confirmation state: a dispute with the company's own words.
+    "confirmation": {
+        "state": "disputed",
+        "on": "",
+        "comment": "出席者に副店長が含まれていません。助言の二点目は当日の話と異なります。",
+    },
 }
 COMPLETION = {
     **COMMON,
@@ -77,14 +83,21 @@ COMPLETION = {
     "period_end": "令和9年2月26日(金)",
     "summary": "\n".join([ADVICE] * 5),
     "outcomes": "\n".join([PARAGRAPH] * 4),
+    "visit_count": 4,
+    "cap_scope": "今年度",
+    "cap_used": 4,
+    "cap": 4,
+    "override": {"on": "令和9年2月9日(火)", "reason": "事業者と連絡が取れないため（3回連絡済み）"},
     "visits": [
         {
             "number": n,
             "date": f"令和8年12月{n}日",
             "time": "10:00〜12:00",
             "mode": "訪問（対面）",
-            "status": "企業確認済",
             "topics": PARAGRAPH,
+            "confirmation": {"state": "confirmed", "on": f"令和8年12月{n + 2}日(木)", "comment": ""}
+            if n < 4
+            else {"state": "pending", "on": "", "comment": ""},
         }
         for n in range(1, 5)
     ],

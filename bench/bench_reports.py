@@ -423,7 +423,8 @@ def populate(env: dict) -> dict:  # noqa: C901 - one linear script
             visits.append(
                 Visit(
                     dispatch_id=d.pk,
-                    number=number,
+                    report_number=number if status in ("reported", "confirmed") else None,
+                    cancel_reason="日程の都合" if status == "cancelled" else "",
                     status=status,
                     date=day,
                     mode=rng.choice(["onsite", "onsite", "online"]),

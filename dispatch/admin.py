@@ -1,17 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Avg, Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.japan.wareki import format_wareki
 from kosha_portal.workflow import allowed_targets
 
 from . import services
-from .forms import DecideForm, RejectForm
+from .forms import CompletionAllowForm, DecideForm, RejectForm, StaffVisitCancelForm
 from .models import (
     Attestation,
     Dispatch,
@@ -19,10 +23,25 @@ from .models import (
     Expert,
     ProgramYear,
     Qualification,
+    Survey,
     Visit,
 )
-from .pdf import completion_report_document, visit_report_document
-from .selectors import organisation_name_duplicates
+from .pdf import completion_report_document, visit_documents
+from .selectors import (
+    organisation_name_duplicates,
+    staff_visit_get,
+    survey_averages_by_year,
+    visits_numbered,
+)
+
+
+def _survey_summary(year) -> str:
+    if not year.survey_count:
+        return "-"
+    return _("%(avg).1f（%(count)d件）") % {
+        "avg": year.satisfaction_avg,
+        "count": year.survey_count,
+    }
 
 
 class DispatchDecideForm(DecideForm):
@@ -56,8 +75,39 @@ class ProgramYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "dispatch_period_ends_on",
         "visit_cap",
         "cap_scope",
+        "survey_average",
     ]
+    readonly_fields = ["survey_results"]
     inlines = [EligibilityItemInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                survey_count=Count("dispatches__survey"),
+                satisfaction_avg=Avg("dispatches__survey__satisfaction"),
+            )
+        )
+
+    @admin.display(description=_("アンケートの満足度（平均）"))
+    def survey_average(self, obj):
+        return _survey_summary(obj)
+
+    @admin.display(description=_("派遣後アンケートの集計"))
+    def survey_results(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        year = next(y for y in survey_averages_by_year() if y.pk == obj.pk)
+        return format_html(
+            '<p>{}</p><ul>{}</ul><p><a href="{}">{}</a></p>',
+            _("満足度（5段階）の平均：%(summary)s") % {"summary": _survey_summary(year)},
+            format_html_join("", "<li>{}：{}</li>", year.introduced_counts),
+            reverse("admin:dispatch_survey_changelist")
+            + f"?dispatch__program_year__id__exact={obj.pk}",
+            _("回答の一覧"),
+        )
+
     audit_value_fields = (
         "application_opens_at",
         "application_closes_at",
@@ -121,27 +171,119 @@ class VisitInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = [
-        "number",
+        "ordinal",
         "status",
         "date",
         "mode",
         "place",
         "reported_at",
+        "confirmed_at",
         "dispute_comment",
+        "cancel_reason",
         "report_pdf",
+        "visit_actions",
     ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # Numbered per dispatch in one query (the inline reads one dispatch's visits).
+        return visits_numbered(super().get_queryset(request))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        self._documents = visit_documents(obj.visits.all()) if obj else {}
+        return formset
+
+    @admin.display(description=_("回"))
+    def ordinal(self, obj):
+        if obj.number is None:
+            return _("（取消し）")
+        return _("第%(number)d回") % {"number": obj.number}
+
     @admin.display(description=_("実施報告書"))
     def report_pdf(self, obj):
-        if visit_report_document(obj) is None:
-            return "-"
+        state = getattr(self, "_documents", {}).get(obj.pk) or {}
+        if state.get("ready") is None:
+            return _("作成中") if state.get("pending") else "-"
         return format_html(
             '<a href="{}">PDF</a>', reverse("dispatch:staff_visit_pdf", args=[obj.pk])
         )
+
+    @admin.display(description=_("操作"))
+    def visit_actions(self, obj):
+        if obj.status != Visit.Status.SCHEDULED:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:dispatch_dispatch_visit_cancel", args=[obj.dispatch_id, obj.pk]),
+            _("日程を取り消す"),
+        )
+
+
+class SurveyInline(admin.StackedInline):
+    model = Survey
+    extra = 0
+    can_delete = False
+    fields = ["satisfaction", "introduced_labels", "comment", "submitted_at"]
+    readonly_fields = fields
+    verbose_name = _("派遣後アンケートの回答")
+    verbose_name_plural = _("派遣後アンケートの回答")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("導入した取組"))
+    def introduced_labels(self, obj):
+        return _introduced_labels(obj)
+
+
+def _introduced_labels(survey) -> str:
+    labels = dict(Survey.Introduced.choices)
+    return "、".join(str(labels.get(code, code)) for code in survey.introduced) or "-"
+
+
+@admin.register(Survey)
+class SurveyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The companies' answers, read-only, with the averages per program year above the list."""
+
+    list_display = [
+        "dispatch",
+        "program_year",
+        "satisfaction",
+        "introduced_list",
+        "comment",
+        "submitted_at",
+    ]
+    list_filter = ["dispatch__program_year", "satisfaction"]
+    list_select_related = ["dispatch__organisation", "dispatch__program_year"]
+    search_fields = ["dispatch__reference", "dispatch__organisation__name", "comment"]
+    fields = ["dispatch", "satisfaction", "introduced_list", "comment", "submitted_at"]
+    readonly_fields = fields
+    change_list_template = "dispatch/admin/survey_changelist.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("年度"), ordering="dispatch__program_year__fiscal_year")
+    def program_year(self, obj):
+        return obj.dispatch.program_year.label
+
+    @admin.display(description=_("導入した取組"))
+    def introduced_list(self, obj):
+        return _introduced_labels(obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "years": survey_averages_by_year()}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Dispatch)
@@ -158,7 +300,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "program_year"]
     search_fields = ["reference", "organisation__name", "contact_name", "decision_number"]
     list_select_related = ["program_year", "organisation", "expert"]
-    inlines = [AttestationInline, VisitInline]
+    inlines = [AttestationInline, VisitInline, SurveyInline]
     actions = ["check_attestations", "expire_ended"]
     readonly_fields = [
         "reference",
@@ -170,6 +312,9 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "decision_buttons",
         "contact_name",
         "contact_email",
+        "contact_phone",
+        "share_description_with_expert",
+        "company_data",
         "theme",
         "goals",
         "preferred_expert_type",
@@ -182,8 +327,10 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "decided_by",
         "duplicates_confirmed_distinct",
         "rejection_reason",
+        "withdrawal_reason",
         "completion_summary",
         "completion_outcomes",
+        "completion_override",
         "completion_pdf",
         "applied_at",
         "decided_at",
@@ -196,7 +343,15 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "privacy_notice_version",
         "audit_history",
     ]
-    exclude = ["eligibility_snapshot"]
+    exclude = [
+        "eligibility_snapshot",
+        "company_data_supplied",
+        "company_data_supplied_by",
+        "company_data_supplied_at",
+        "completion_override_reason",
+        "completion_override_by",
+        "completion_override_at",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -234,6 +389,59 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
             " ",
             '<a class="button" href="{}">{}</a>',
             ((reverse(url, args=[obj.pk]), label) for url, label in buttons),
+        )
+
+    @admin.display(description=_("申込時に補っていただいた事業者情報"))
+    def company_data(self, obj):
+        if not obj.company_data_supplied:
+            return "-"
+        labels = {
+            "industry": _("業種区分"),
+            "employees": _("常時使用する従業員数"),
+            "capital_yen": _("資本金（円）"),
+        }
+        return format_html(
+            "<ul>{}</ul><p>{}</p>",
+            format_html_join(
+                "",
+                "<li>{}：{}</li>",
+                (
+                    (labels.get(k, k), f"{v:,}" if isinstance(v, int) else v)
+                    for k, v in obj.company_data_supplied.items()
+                ),
+            ),
+            _("%(by)s が%(at)sに入力")
+            % {
+                "by": obj.company_data_supplied_by,
+                "at": format_wareki(obj.company_data_supplied_at)
+                if obj.company_data_supplied_at
+                else "-",
+            },
+        )
+
+    @admin.display(description=_("企業確認を待たない完了報告"))
+    def completion_override(self, obj):
+        if obj.completion_override_at:
+            return _("%(at)sに%(by)sが認めました。理由：%(reason)s") % {
+                "at": format_wareki(obj.completion_override_at),
+                "by": obj.completion_override_by or _("職員"),
+                "reason": obj.completion_override_reason,
+            }
+        if obj.status != Dispatch.Status.DECIDED:
+            return "-"
+        unconfirmed = services.dispatch_completion_blockers(obj)["unconfirmed"]
+        if not unconfirmed:
+            return _("企業の確認を待っている回はありません。")
+        return format_html(
+            '{} <a class="button" href="{}">{}</a>',
+            ngettext(
+                "企業の確認を待っている回が%(count)d回あります。",
+                "企業の確認を待っている回が%(count)d回あります。",
+                len(unconfirmed),
+            )
+            % {"count": len(unconfirmed)},
+            reverse("admin:dispatch_dispatch_completion_allow", args=[obj.pk]),
+            _("確認を待たずに完了報告を認める"),
         )
 
     @admin.display(description=_("派遣完了報告書"))
@@ -278,9 +486,19 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.reject_view),
                 name="dispatch_dispatch_reject",
             ),
+            path(
+                "<int:pk>/visits/<int:visit_id>/cancel/",
+                self.admin_site.admin_view(self.visit_cancel_view),
+                name="dispatch_dispatch_visit_cancel",
+            ),
+            path(
+                "<int:pk>/allow-completion/",
+                self.admin_site.admin_view(self.completion_allow_view),
+                name="dispatch_dispatch_completion_allow",
+            ),
         ] + super().get_urls()
 
-    def _decision_view(self, request, pk, form_class, title, run):
+    def _decision_view(self, request, pk, form_class, title, run, consequences=()):
         dispatch = get_object_or_404(Dispatch, pk=pk)
         if not self.has_change_permission(request, dispatch):
             return redirect("admin:index")
@@ -300,8 +518,105 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
             "dispatch": dispatch,
             "opts": self.model._meta,
             "eligibility": services.dispatch_eligibility_now(dispatch),
+            "consequences": [
+                line % {"company": dispatch.organisation.name} for line in consequences
+            ],
         }
         return TemplateResponse(request, "dispatch/admin/decision.html", context)
+
+    def _action_view(self, request, pk, *, form_class, title, intro, consequences, run, done):
+        """A confirmation page: what will happen and to whom, the reason, then the service."""
+        dispatch = get_object_or_404(Dispatch, pk=pk)
+        if not self.has_change_permission(request, dispatch):
+            return redirect("admin:index")
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(dispatch, form.cleaned_data)
+            except DomainError as exc:
+                exc.add_to_form(form)
+            else:
+                messages.success(request, done)
+                return redirect("admin:dispatch_dispatch_change", dispatch.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "dispatch": dispatch,
+            "opts": self.model._meta,
+            "intro": intro,
+            "consequences": consequences,
+        }
+        return TemplateResponse(request, "dispatch/admin/action.html", context)
+
+    def visit_cancel_view(self, request, pk, visit_id):
+        visit = staff_visit_get(dispatch_id=pk, visit_id=visit_id)
+        if visit.status != Visit.Status.SCHEDULED:
+            messages.info(request, _("この回は取り消すことができない状態です。"))
+            return redirect("admin:dispatch_dispatch_change", pk)
+        later = [
+            v for v in visit.dispatch.visits.all() if not v.is_cancelled and v.number > visit.number
+        ]
+        return self._action_view(
+            request,
+            pk,
+            form_class=StaffVisitCancelForm,
+            title=_("派遣日程の取消し"),
+            intro=_("%(company)s 御中の第%(number)d回（%(day)s）の日程を取り消します。")
+            % {
+                "company": visit.dispatch.organisation.name,
+                "number": visit.number,
+                "day": format_wareki(visit.date),
+            },
+            consequences=[
+                _("事業者のご担当者と派遣専門家に、取消しとその理由をメールでお知らせします。"),
+                _("取り消した回は派遣回数に数えられず、専門家が別の日程を登録できます。"),
+                *[
+                    _("%(day)sの回は、第%(old)d回から第%(new)d回になります。")
+                    % {"day": format_wareki(v.date), "old": v.number, "new": v.number - 1}
+                    for v in later
+                ],
+                _("取消しは元に戻せません。"),
+            ],
+            run=lambda d, data: services.visit_cancel(
+                visit=visit, reason=data["reason"], actor=request.user
+            ),
+            done=_("日程を取り消し、事業者と専門家にお知らせしました。"),
+        )
+
+    def completion_allow_view(self, request, pk):
+        dispatch = get_object_or_404(Dispatch, pk=pk)
+        if dispatch.completion_override_at or dispatch.status != Dispatch.Status.DECIDED:
+            messages.info(request, _("この派遣では、完了報告の受付を認める必要はありません。"))
+            return redirect("admin:dispatch_dispatch_change", pk)
+        unconfirmed = services.dispatch_completion_blockers(dispatch)["unconfirmed"]
+        if not unconfirmed:
+            raise Http404
+        return self._action_view(
+            request,
+            pk,
+            form_class=CompletionAllowForm,
+            title=_("企業確認を待たない完了報告"),
+            intro=_(
+                "次の回は企業の確認が済んでいません：%(visits)s。確認を待たずに、派遣専門家が完了報告を提出できるようにします。"
+            )
+            % {
+                "visits": "、".join(
+                    str(_("第%(number)d回（%(status)s）"))
+                    % {"number": v.number, "status": v.get_status_display()}
+                    for v in unconfirmed
+                )
+            },
+            consequences=[
+                _("理由は派遣完了報告書に印字され、操作履歴に残ります。"),
+                _("派遣専門家に、完了報告を提出できるようになったことをメールでお知らせします。"),
+                _("この判断は取り消せません。"),
+            ],
+            run=lambda d, data: services.dispatch_completion_allow(
+                dispatch=d, reason=data["reason"], actor=request.user
+            ),
+            done=_("完了報告の受付を認め、派遣専門家にお知らせしました。"),
+        )
 
     def decide_view(self, request, pk):
         return self._decision_view(
@@ -321,4 +636,11 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
             lambda data, dispatch: RejectForm(data),
             _("不採択"),
             lambda d, data: services.dispatch_reject(dispatch=d, actor=request.user, **data),
+            consequences=[
+                _("%(company)s 御中のお申込みを不採択にします。"),
+                _("申込者に、入力した理由を記載したメールでお知らせします。"),
+                _(
+                    "不採択は元に戻せません。事業者が改めて派遣を希望する場合は、新たに申し込んでいただきます。"
+                ),
+            ],
         )

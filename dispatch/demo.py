@@ -169,11 +169,13 @@ def _apply(consultation, dispatch_apply):
         consultation=consultation,
         contact_name=consultation.contact_name,
         contact_email=consultation.contact_email,
+        contact_phone=consultation.contact_phone,
         theme="カスタマーハラスメント対応マニュアルの作成",
         goals="長時間の苦情への対応手順を決め、従業員が一人で抱え込まない体制をつくりたい。",
         preferred_expert_type=Qualification.SME_CONSULTANT,
         preferred_mode="onsite",
         preferred_dates="平日の午後",
+        share_description_with_expert=True,
         consent=True,
         actor="demo",
         attestations={code: True for code, _l, _e in ELIGIBILITY_ITEMS},
@@ -268,7 +270,7 @@ def load_history(stdout, experts, *, now=None) -> int:
         )
         created += 1
         if decided:
-            number = 0
+            held = 0
             for k in range(visits_planned if status != "expired" else visits_planned - 1):
                 day = (decided + datetime.timedelta(days=14 * (k + 1))).astimezone(JST).date()
                 if day >= today:
@@ -277,12 +279,14 @@ def load_history(stdout, experts, *, now=None) -> int:
                     state = rng.choice(["cancelled", "no_show"])
                 else:
                     state = "confirmed" if rng.random() < 0.85 else "reported"
+                filed = state in ("confirmed", "reported")
                 if state != "cancelled":
-                    number += 1
+                    held += 1
                 Visit.objects.create(
                     dispatch=dispatch,
-                    number=max(number, 1),
                     status=state,
+                    report_number=held if filed else None,
+                    cancel_reason="会社側の日程の都合により" if state == "cancelled" else "",
                     date=day,
                     start_time=datetime.time(14),
                     mode=rng.choice(["onsite", "onsite", "online"]),

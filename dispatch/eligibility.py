@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from companies.sme import SME_RULES, Industry
 from kosha_portal.japan.wareki import format_wareki
 
 from .models import Dispatch, EligibilityItem, ProgramYear
@@ -29,6 +30,9 @@ class RuleResult:
     # A non-blocking rule never refuses an application; when it does not pass, staff see it as a
     # warning to resolve before the decision.
     blocking: bool = True
+    # Registry fields without which the rule cannot be judged: the application form asks for
+    # them (and only them) instead of refusing.
+    missing: tuple[str, ...] = ()
 
 
 @dataclass
@@ -44,6 +48,16 @@ class EligibilityResult:
     @property
     def failed(self) -> list[RuleResult]:
         return [rule for rule in self.rules if rule.blocking and not rule.passed]
+
+    @property
+    def final(self) -> list[RuleResult]:
+        """Failed rules the applicant cannot fix in the application form."""
+        return [rule for rule in self.failed if not rule.missing]
+
+    @property
+    def missing(self) -> list[str]:
+        """Registry fields the application form should ask for."""
+        return [name for rule in self.failed for name in rule.missing]
 
     @property
     def notices(self) -> list[RuleResult]:
@@ -65,10 +79,36 @@ class EligibilityResult:
                     "passed": r.passed,
                     "blocking": r.blocking,
                     "explanation": r.explanation,
+                    **({"missing": list(r.missing)} if r.missing else {}),
                 }
                 for r in self.rules
             ],
         }
+
+
+def sme_missing_fields(organisation, rule_version: str) -> list[str]:
+    """The registry fields the SME rule needs but the company has not given, when no test it
+    has data for passes: 従業員数 when blank, 資本金 when blank and the rule version and the
+    company's form let capital decide (either test suffices; sole proprietors are judged on
+    employees only), 業種 when blank. Empty when the rule can judge."""
+    limits = SME_RULES[rule_version]
+    limit = limits.get(organisation.industry or Industry.OTHER, limits[Industry.OTHER])
+    employees = organisation.employees
+    if employees is not None and employees <= limit.employees:
+        return []
+    capital_counts = (
+        limit.capital_yen is not None and organisation.kind != organisation.Kind.SOLE_PROPRIETOR
+    )
+    if capital_counts and organisation.capital_yen is not None:
+        return []
+    fields = []
+    if employees is None:
+        fields.append("employees")
+    if capital_counts:
+        fields.append("capital_yen")
+    if fields and not organisation.industry:
+        fields.insert(0, "industry")
+    return fields
 
 
 def _jst(value: datetime.datetime) -> str:
@@ -107,7 +147,18 @@ def dispatch_eligibility(
     rules.append(RuleResult("tokyo", _("都内の事業者であること"), in_tokyo, where))
 
     verdict = organisation.sme_verdict(program_year.sme_rule_version)
-    rules.append(RuleResult("sme", _("中小企業者であること"), verdict.is_sme, verdict.reason))
+    missing = (
+        () if verdict.is_sme else sme_missing_fields(organisation, program_year.sme_rule_version)
+    )
+    rules.append(
+        RuleResult(
+            "sme",
+            _("中小企業者であること"),
+            verdict.is_sme,
+            verdict.reason,
+            missing=tuple(missing),
+        )
+    )
 
     opens, closes = program_year.application_opens_at, program_year.application_closes_at
     if at < opens:

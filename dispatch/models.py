@@ -160,7 +160,7 @@ class DispatchStatus(models.TextChoices):
     APPLIED = "applied", _("申込受付")
     DECIDED = "decided", _("派遣決定")
     REJECTED = "rejected", _("不採択")
-    COMPLETED = "completed", _("完了報告済")
+    COMPLETED = "completed", _("完了報告済み")
     CLOSED = "closed", _("終了")
     WITHDRAWN = "withdrawn", _("取下げ")
     EXPIRED = "expired", _("期間満了")
@@ -217,6 +217,7 @@ class Dispatch(models.Model):
 
     contact_name = models.CharField(_("ご担当者名"), max_length=100)
     contact_email = models.EmailField(_("メールアドレス"))
+    contact_phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     language = models.CharField(
         _("連絡に使う言語"), max_length=10, choices=settings.LANGUAGES, default="ja"
     )
@@ -229,6 +230,22 @@ class Dispatch(models.Model):
         _("希望する実施方法"), max_length=10, choices=Mode.choices, default=Mode.ONSITE
     )
     preferred_dates = models.TextField(_("希望日程"), blank=True)
+    share_description_with_expert = models.BooleanField(
+        _("ご相談内容を派遣専門家と共有することへの同意"),
+        default=False,
+        help_text=_(
+            "同意がある場合に限り、相談時にご記入いただいた文章を派遣専門家の画面に表示します。"
+        ),
+    )
+    company_data_supplied = models.JSONField(
+        _("申込時に補っていただいた事業者情報"), default=dict, blank=True
+    )
+    company_data_supplied_by = models.CharField(
+        _("事業者情報を補った方"), max_length=300, blank=True
+    )
+    company_data_supplied_at = models.DateTimeField(
+        _("事業者情報を補った日時"), null=True, blank=True
+    )
     consent_at = models.DateTimeField(_("同意日時"))
     privacy_notice_version = models.CharField(_("同意したプライバシー通知の版"), max_length=20)
     eligibility_snapshot = models.JSONField(_("申込時の要件判定"), default=dict, blank=True)
@@ -253,6 +270,7 @@ class Dispatch(models.Model):
         related_name="+",
     )
     rejection_reason = models.TextField(_("不採択の理由"), blank=True)
+    withdrawal_reason = models.TextField(_("取下げの理由"), blank=True)
     duplicates_confirmed_distinct = models.BooleanField(
         _("同名の事業者とは別の事業者であることを確認済み"),
         default=False,
@@ -263,6 +281,22 @@ class Dispatch(models.Model):
 
     completion_summary = models.TextField(_("支援の総括"), blank=True)
     completion_outcomes = models.TextField(_("成果・今後の課題"), blank=True)
+    # Staff may accept the 完了報告 while a held visit still awaits the company's confirmation;
+    # the reason is printed on the completion report.
+    completion_override_reason = models.TextField(
+        _("企業確認を待たずに完了報告を受け付ける理由"), blank=True
+    )
+    completion_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("完了報告の受付を認めた職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    completion_override_at = models.DateTimeField(
+        _("完了報告の受付を認めた日時"), null=True, blank=True
+    )
 
     applied_at = models.DateTimeField(_("申込日時"))
     decided_at = models.DateTimeField(_("派遣決定日時"), null=True, blank=True)
@@ -346,15 +380,21 @@ class Attestation(models.Model):
 
 class VisitStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("予定")
-    REPORTED = "reported", _("報告済（企業確認待ち）")
-    CONFIRMED = "confirmed", _("企業確認済")
+    REPORTED = "reported", _("報告済み（企業確認待ち）")
+    CONFIRMED = "confirmed", _("企業確認済み")
     DISPUTED = "disputed", _("企業から異議あり")
     CANCELLED = "cancelled", _("取消し")
     NO_SHOW = "no_show", _("不実施（企業不在）")
 
 
 class Visit(models.Model):
-    """One expert visit (第N回), on-site or online, and its 実施報告."""
+    """One expert visit, on-site or online, and its 実施報告.
+
+    A visit is addressed by its primary key (URLs, PDFs, mails). Its 第N回 is not stored: it is
+    the position among the dispatch's visits that are not cancelled, in the order they are held
+    (``selectors.visits_numbered``), so a cancellation or a new date renumbers the others. A
+    filed report keeps the number it was filed with in ``report_number`` (printed on its PDF);
+    the services keep the two equal by settling visits in date order."""
 
     Status = VisitStatus
     TRANSITIONS = {
@@ -383,9 +423,10 @@ class Visit(models.Model):
         Status.NO_SHOW,
     )
     DONE_STATUSES = (Status.REPORTED, Status.CONFIRMED, Status.DISPUTED, Status.NO_SHOW)
+    # Held and reported: the company is asked to confirm these.
+    HELD_STATUSES = (Status.REPORTED, Status.CONFIRMED, Status.DISPUTED)
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="visits")
-    number = models.PositiveSmallIntegerField(_("回"), validators=[MinValueValidator(1)])
     status = models.CharField(
         _("状態"), max_length=20, choices=Status.choices, default=Status.SCHEDULED, db_index=True
     )
@@ -395,6 +436,12 @@ class Visit(models.Model):
     place = models.CharField(_("実施場所"), max_length=200, blank=True)
     online_url = models.URLField(_("オンライン会議のURL"), blank=True)
 
+    report_number = models.PositiveSmallIntegerField(
+        _("報告書の回"),
+        null=True,
+        blank=True,
+        help_text=_("実施報告を提出した時点の回（第N回）です。報告書に印字されます。"),
+    )
     report_date = models.DateField(_("実施日（報告）"), null=True, blank=True)
     report_start = models.TimeField(_("開始時刻（報告）"), null=True, blank=True)
     report_end = models.TimeField(_("終了時刻（報告）"), null=True, blank=True)
@@ -403,6 +450,7 @@ class Visit(models.Model):
     advice = models.TextField(_("助言内容"), blank=True)
     next_steps = models.TextField(_("次回までの課題"), blank=True)
     dispute_comment = models.TextField(_("企業からの異議"), blank=True)
+    cancel_reason = models.TextField(_("取消しの理由"), blank=True)
 
     scheduled_at = models.DateTimeField(_("登録日時"))
     reported_at = models.DateTimeField(_("報告日時"), null=True, blank=True)
@@ -412,7 +460,7 @@ class Visit(models.Model):
     no_show_at = models.DateTimeField(_("不実施記録日時"), null=True, blank=True)
 
     class Meta:
-        ordering = ["dispatch", "number", "pk"]
+        ordering = ["dispatch", "date", "start_time", "pk"]
         verbose_name = _("派遣（各回）")
         verbose_name_plural = _("派遣（各回）")
         constraints = [
@@ -423,16 +471,43 @@ class Visit(models.Model):
             models.CheckConstraint(
                 condition=Q(mode__in=["onsite", "online"]), name="visit_mode_valid"
             ),
-            models.CheckConstraint(condition=Q(number__gte=1), name="visit_number_positive"),
+            models.CheckConstraint(
+                condition=Q(report_number__isnull=True) | Q(report_number__gte=1),
+                name="visit_report_number_positive",
+            ),
         ]
         # The program report counts visits by the day they were held.
         indexes = [models.Index(fields=["date", "status"], name="visit_date_status")]
 
     def __str__(self):
-        return gettext("%(reference)s 第%(number)s回") % {
+        day = self.date.strftime("%Y-%m-%d") if self.date else ""
+        if self.number is None:
+            return gettext("%(reference)s %(date)s（取消し）") % {
+                "reference": self.dispatch.reference,
+                "date": day,
+            }
+        return gettext("%(reference)s 第%(number)s回（%(date)s）") % {
             "reference": self.dispatch.reference,
             "number": self.number,
+            "date": day,
         }
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def number(self) -> int | None:
+        """第N回 now: None for a cancelled visit. Lists get it from ``visits_numbered`` in the
+        same query; a lone visit asks the database once."""
+        if self.is_cancelled or self.pk is None:
+            return None
+        position = self.__dict__.get("position")
+        if position is None:
+            from .selectors import visit_position
+
+            position = self.__dict__["position"] = visit_position(self)
+        return position
 
 
 class Survey(models.Model):

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from companies.models import Organisation
+from companies.services import organisation_update
+from companies.sme import Industry
 from kosha_portal import clock
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.audit.services import audit_record
@@ -21,19 +23,23 @@ from kosha_portal.japan.business_days import (
     previous_business_day,
 )
 from kosha_portal.japan.deadlines import jst_date
+from kosha_portal.japan.wareki import format_wareki
 from kosha_portal.mail.models import OutboundEmail
 from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
 from kosha_portal.workflow import transition, transition_check, transition_many
 
-from .eligibility import EligibilityResult, dispatch_eligibility
+from .eligibility import EligibilityResult, dispatch_eligibility, sme_missing_fields
 from .models import Attestation, Dispatch, EligibilityItem, Expert, Mode, ProgramYear, Survey, Visit
 from .selectors import (
+    consultation_background,
+    dispatch_visits,
     dispatches_due_to_expire,
     live_dispatches,
     organisation_group,
     organisation_name_duplicates,
     program_year_for_application,
     visits_in_cap_scope,
+    visits_number,
 )
 
 logger = logging.getLogger(__name__)
@@ -118,6 +124,22 @@ def _notify_expert(
     )
 
 
+def _notify_desk(dispatch: Dispatch, template: str, context: dict | None = None):
+    """Email the dispatch desk (専門家派遣担当) with a link to the dispatch in the admin."""
+    url = settings.SITE_URL + reverse("admin:dispatch_dispatch_change", args=[dispatch.pk])
+    return email_enqueue(
+        to=settings.PROGRAM["email"],
+        template=f"dispatch/emails/{template}",
+        context={"dispatch": dispatch, "url": url, **(context or {})},
+        related=dispatch,
+    )
+
+
+def _schedule(dispatch: Dispatch) -> list[Visit]:
+    """The dispatch's visits not cancelled, numbered, for the mails that list the schedule."""
+    return [visit for visit in dispatch_visits(dispatch) if not visit.is_cancelled]
+
+
 # --- application, decision -----------------------------------------------------------------------
 
 
@@ -134,9 +156,17 @@ def dispatch_apply(
     attestations: dict[str, bool],
     consent: bool,
     actor,
+    contact_phone: str = "",
+    share_description_with_expert: bool = False,
+    company_data: dict | None = None,
     at: datetime.datetime | None = None,
 ) -> Dispatch:
-    """File a company's dispatch application (派遣申込) if every eligibility rule holds."""
+    """File a company's dispatch application (派遣申込) if every eligibility rule holds.
+
+    ``company_data`` fills registry data an eligibility rule could not judge without (従業員数,
+    資本金, 業種: see ``eligibility.sme_missing_fields``); only what is missing is taken, the
+    registry row is updated through its service, the rules run again on it, and the dispatch
+    records what was supplied, by whom and when. A refusal rolls all of it back."""
     at = at or _now()
     if not consent:
         raise DomainError(
@@ -151,6 +181,11 @@ def dispatch_apply(
         group = _lock_organisation_group(consultation.organisation_id)
         organisation = next(row for row in group if row.pk == consultation.organisation_id)
         program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
+        supplied = _company_data_take(organisation, program_year, company_data or {})
+        if supplied:
+            organisation = organisation_update(
+                organisation=organisation, data=supplied, actor=actor
+            )
         result = dispatch_eligibility(
             organisation=organisation,
             program_year=program_year,
@@ -168,6 +203,16 @@ def dispatch_apply(
             consultation=consultation,
             contact_name=contact_name,
             contact_email=contact_email.lower(),
+            contact_phone=contact_phone.strip(),
+            share_description_with_expert=bool(share_description_with_expert),
+            company_data_supplied=supplied,
+            company_data_supplied_by=(
+                _("%(name)s（%(email)s、申込者）")
+                % {"name": contact_name.strip(), "email": contact_email.lower()}
+                if supplied
+                else ""
+            ),
+            company_data_supplied_at=at if supplied else None,
             language=current_language(),
             theme=theme,
             goals=goals,
@@ -186,9 +231,30 @@ def dispatch_apply(
                 attested=bool(attestations.get(item.code)),
                 attested_at=at,
             )
-        audit_record(actor=actor, action="dispatch.apply", obj=dispatch)
+        audit_record(
+            actor=actor,
+            action="dispatch.apply",
+            obj=dispatch,
+            changes={"company_data_supplied": sorted(supplied)} if supplied else None,
+        )
         _notify_company(dispatch, "application_received")
     return dispatch
+
+
+def _company_data_take(organisation, program_year: ProgramYear, data: dict) -> dict:
+    """What of ``data`` fills a gap the eligibility rules need (never overwrites registry data)."""
+    missing = sme_missing_fields(organisation, program_year.sme_rule_version)
+    taken = {}
+    for name in missing:
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        if name in ("employees", "capital_yen") and (not isinstance(value, int) or value < 0):
+            raise DomainError(_("0以上の数字を入力してください。"), code="invalid", field=name)
+        if name == "industry" and value not in dict(Industry.CHOICES):
+            raise DomainError(_("業種区分を選択してください。"), code="invalid", field=name)
+        taken[name] = value
+    return taken
 
 
 def dispatch_eligibility_now(dispatch: Dispatch) -> EligibilityResult:
@@ -319,7 +385,9 @@ def dispatch_decide(
             },
         )
         _notify_company(dispatch, "decided_company")
-        _notify_expert(dispatch, "decided_expert")
+        _notify_expert(
+            dispatch, "decided_expert", {"background": consultation_background(dispatch)}
+        )
     return dispatch
 
 
@@ -340,10 +408,13 @@ def dispatch_reject(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
 
 def dispatch_withdraw(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
     """The company (or the desk for it) withdraws the application or the remaining visits; the
-    reason is required, and the visits still scheduled are cancelled with it."""
+    reason is required, the visits still scheduled are cancelled with it, and the desk, the
+    company and the expert are told."""
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
+        reason = transition_check(dispatch, Dispatch.Status.WITHDRAWN, reason=reason)
         now = _now()
+        dispatch.withdrawal_reason = reason
         transition(
             dispatch,
             Dispatch.Status.WITHDRAWN,
@@ -352,7 +423,7 @@ def dispatch_withdraw(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
             at=now,
             action="dispatch.withdraw",
         )
-        transition_many(
+        cancelled = transition_many(
             dispatch.visits.all(),
             Visit.Status.CANCELLED,
             actor=actor,
@@ -360,8 +431,16 @@ def dispatch_withdraw(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
             at=now,
             action="visit.cancel",
             changes={"cause": "dispatch.withdraw"},
+            values={"cancel_reason": reason},
         )
-        _notify_expert(dispatch, "withdrawn_expert")
+        context = {
+            "reason": reason,
+            "cancelled": sorted(cancelled, key=lambda v: (v.date, v.pk)),
+            "held": [v for v in dispatch_visits(dispatch) if v.status in Visit.DONE_STATUSES],
+        }
+        _notify_desk(dispatch, "withdrawn_desk", context)
+        _notify_company(dispatch, "withdrawn_company", context)
+        _notify_expert(dispatch, "withdrawn_expert", context)
     return dispatch
 
 
@@ -383,6 +462,7 @@ def dispatch_expire(*, dispatch: Dispatch, actor, today: datetime.date | None = 
             at=now,
             action="visit.cancel",
             changes={"cause": "dispatch.expire"},
+            values={"cancel_reason": EXPIRY_VISIT_CANCEL_REASON},
         )
     return dispatch
 
@@ -436,12 +516,65 @@ def _lock_cap_rows(dispatch: Dispatch) -> Dispatch:
 
 
 def _visits_using_cap(dispatch: Dispatch) -> list[tuple[int, int]]:
-    """(number, dispatch id) of every counted visit that uses the cap of the dispatch's year."""
+    """(visit id, dispatch id) of every counted visit that uses the cap of the dispatch's year."""
     return list(
         visits_in_cap_scope(
             organisation=dispatch.organisation, program_year=dispatch.program_year
-        ).values_list("number", "dispatch_id")
+        ).values_list("pk", "dispatch_id")
     )
+
+
+# --- the order of the visits ---------------------------------------------------------------------
+#
+# 第N回 is a visit's place among the dispatch's visits not cancelled, in the order they are held
+# (selectors.visits_numbered). A visit report prints the number it was filed with, so the services
+# settle visits in date order: a visit is reported (or recorded as a no-show) only when every
+# earlier visit is settled, and no date is given before a settled visit. Cancelling and
+# scheduling then only move visits still to come, and a filed number never changes.
+
+_LATEST = datetime.time.max
+_NEW = float("inf")
+
+
+def _order_key(visit: Visit, *, day=None, start=None) -> tuple:
+    day = day or visit.report_date or visit.date
+    start = start or visit.report_start or visit.start_time
+    return (day, start or _LATEST, visit.pk or _NEW)
+
+
+def _settled(visit: Visit) -> bool:
+    return visit.status in Visit.DONE_STATUSES
+
+
+def _day(visit: Visit) -> str:
+    return format_wareki(visit.report_date or visit.date)
+
+
+def _check_order(
+    dispatch: Dispatch, visit: Visit, *, key: tuple, settling: bool, field: str
+) -> None:
+    """Refuse a date (or a settling) that would put a visit still to come before a settled one."""
+    others = [v for v in dispatch_visits(dispatch) if not v.is_cancelled and v.pk != visit.pk]
+    for other in others:
+        earlier = _order_key(other) < key
+        if _settled(other) and not earlier:
+            raise DomainError(
+                _(
+                    "実施済みの第%(number)d回（%(day)s）より前の日付になっています。日付をご確認ください。"
+                )
+                % {"number": other.number, "day": _day(other)},
+                code="before_settled",
+                field=field,
+            )
+        if settling and not _settled(other) and earlier:
+            raise DomainError(
+                _(
+                    "先に第%(number)d回（%(day)s）の実施報告、不実施の記録または日程の取消しを行ってください。"
+                )
+                % {"number": other.number, "day": _day(other)},
+                code="earlier_pending",
+                field=field,
+            )
 
 
 def visit_schedule(
@@ -454,8 +587,9 @@ def visit_schedule(
     online_url: str = "",
     actor,
 ) -> Visit:
-    """Schedule the next visit; the cap is checked under the company's row lock, so concurrent
-    requests can never take more visits than the program year allows."""
+    """Schedule a visit; the cap is checked under the company's row lock, so concurrent requests
+    can never take more visits than the program year allows. The company is told the date and
+    the schedule as now numbered."""
     if mode not in Mode.values:
         raise DomainError(_("実施方法を選んでください。"), code="mode", field="mode")
     if mode == Mode.ONSITE and not place.strip():
@@ -475,32 +609,34 @@ def visit_schedule(
                 % {"cap": program_year.visit_cap},
                 code="cap_reached",
             )
-        in_dispatch = sum(1 for _n, dispatch_id in counted if dispatch_id == dispatch.pk)
+        in_dispatch = sum(1 for _v, dispatch_id in counted if dispatch_id == dispatch.pk)
         if in_dispatch >= dispatch.planned_visits:
             raise DomainError(
                 _("この派遣の予定回数（%(planned)d回）をすべて登録済みです。")
                 % {"planned": dispatch.planned_visits},
                 code="planned_reached",
             )
-        taken = {number for number, _d in counted}
-        number = next(n for n in range(1, program_year.visit_cap + 1) if n not in taken)
-        visit = Visit.objects.create(
+        visit = Visit(
             dispatch=dispatch,
-            number=number,
             date=date,
             start_time=start_time,
             mode=mode,
             place=place.strip() if mode == Mode.ONSITE else "",
             online_url=online_url if mode == Mode.ONLINE else "",
-            scheduled_at=_now(),
         )
+        _check_order(dispatch, visit, key=_order_key(visit), settling=False, field="date")
+        visit.scheduled_at = _now()
+        visit.save()
+        schedule = _schedule(dispatch)
+        visit = next(v for v in schedule if v.pk == visit.pk)
+        visit.dispatch = dispatch
         audit_record(
             actor=actor,
             action="visit.schedule",
             obj=visit,
-            changes={"date": date.isoformat(), "number": number},
+            changes={"date": date.isoformat(), "number": visit.number},
         )
-        _notify_company(dispatch, "visit_scheduled", {"visit": visit})
+        _notify_company(dispatch, "visit_scheduled", {"visit": visit, "schedule": schedule})
     return visit
 
 
@@ -511,11 +647,36 @@ def _lock_visit(visit: Visit) -> Visit:
     return visit
 
 
+def _is_dispatch_expert(dispatch: Dispatch, actor) -> bool:
+    return (
+        dispatch.expert is not None
+        and getattr(actor, "is_authenticated", False)
+        and actor.pk == dispatch.expert.user_id
+    )
+
+
 def visit_cancel(*, visit: Visit, reason: str, actor) -> Visit:
-    """Cancel a scheduled visit (the reason is required); its slot is free again."""
+    """Cancel a scheduled visit (the reason is required); its slot is free again and the later
+    visits move up. The company is told, with the reason and the new schedule; when the desk
+    cancels, the expert is told too."""
     with transaction.atomic():
         visit = _lock_visit(visit)
+        dispatch = visit.dispatch
+        was = visit.number
+        reason = transition_check(visit, Visit.Status.CANCELLED, reason=reason)
+        visit.cancel_reason = reason
         transition(visit, Visit.Status.CANCELLED, actor=actor, reason=reason, action="visit.cancel")
+        by_expert = _is_dispatch_expert(dispatch, actor)
+        context = {
+            "visit": visit,
+            "was_number": was,
+            "reason": reason,
+            "schedule": _schedule(dispatch),
+            "by_expert": by_expert,
+        }
+        _notify_company(dispatch, "visit_cancelled", context)
+        if not by_expert:
+            _notify_expert(dispatch, "visit_cancelled", {**context, "for_expert": True})
     return visit
 
 
@@ -525,6 +686,8 @@ def visit_no_show(*, visit: Visit, actor) -> Visit:
         visit = _lock_visit(visit)
         if visit.date > _today():
             raise DomainError(_("実施日より前に不実施を記録することはできません。"), code="future")
+        transition_check(visit, Visit.Status.NO_SHOW)
+        _check_order(visit.dispatch, visit, key=_order_key(visit), settling=True, field=None)
         transition(visit, Visit.Status.NO_SHOW, actor=actor, action="visit.no_show")
     return visit
 
@@ -541,7 +704,8 @@ def visit_report_file(
     next_steps: str,
     actor,
 ) -> Visit:
-    """The expert files the 実施報告; the PDF is rendered and the company asked to confirm."""
+    """The expert files the 実施報告 (again, after a dispute); it keeps the visit's 第N回, its PDF
+    is rendered and the company is asked to confirm it."""
     if report_end <= report_start:
         raise DomainError(
             _("終了時刻は開始時刻より後にしてください。"), code="times", field="report_end"
@@ -554,8 +718,16 @@ def visit_report_file(
         )
     with transaction.atomic():
         visit = _lock_visit(visit)
-        _check_visit_date(visit.dispatch, report_date, field="report_date")
+        dispatch = visit.dispatch
+        _check_visit_date(dispatch, report_date, field="report_date")
         transition_check(visit, Visit.Status.REPORTED)
+        _check_order(
+            dispatch,
+            visit,
+            key=_order_key(visit, day=report_date, start=report_start),
+            settling=True,
+            field="report_date",
+        )
         visit.report_date, visit.report_start, visit.report_end = (
             report_date,
             report_start,
@@ -564,23 +736,31 @@ def visit_report_file(
         visit.attendees, visit.topics = attendees.strip(), topics.strip()
         visit.advice, visit.next_steps = advice.strip(), next_steps.strip()
         transition(visit, Visit.Status.REPORTED, actor=actor, action="visit.report")
+        visit.__dict__.pop("position", None)
+        visit.report_number = visit.number
+        visit.save(update_fields=["report_number"])
         from .pdf import visit_report_pdf_request
 
         visit_report_pdf_request(visit=visit, actor=actor)
-        _notify_company(visit.dispatch, "report_filed", {"visit": visit})
+        _notify_company(dispatch, "report_filed", {"visit": visit})
     return visit
 
 
 def visit_report_confirm(*, visit: Visit, actor) -> Visit:
-    """The company confirms the expert's report of a visit."""
+    """The company confirms the expert's report of a visit; the PDF is rendered again with the
+    confirmation date."""
     with transaction.atomic():
         visit = _lock_visit(visit)
         transition(visit, Visit.Status.CONFIRMED, actor=actor, action="visit.confirm")
+        from .pdf import visit_report_pdf_request
+
+        visit_report_pdf_request(visit=visit, actor=actor)
     return visit
 
 
 def visit_report_dispute(*, visit: Visit, comment: str, actor) -> Visit:
-    """The company disputes the report; staff and the expert see the comment."""
+    """The company disputes the report; staff and the expert see the comment, and the PDF is
+    rendered again with the dispute."""
     if not comment.strip():
         raise DomainError(_("内容と異なる点をご記入ください。"), code="comment", field="comment")
     with transaction.atomic():
@@ -588,6 +768,9 @@ def visit_report_dispute(*, visit: Visit, comment: str, actor) -> Visit:
         transition_check(visit, Visit.Status.DISPUTED)
         visit.dispute_comment = comment.strip()
         transition(visit, Visit.Status.DISPUTED, actor=actor, action="visit.dispute")
+        from .pdf import visit_report_pdf_request
+
+        visit_report_pdf_request(visit=visit, actor=actor)
         _notify_expert(visit.dispatch, "report_disputed", {"visit": visit})
         email_enqueue(
             to=settings.PROGRAM["email"],
@@ -603,35 +786,121 @@ def visit_report_dispute(*, visit: Visit, comment: str, actor) -> Visit:
     return visit
 
 
+def dispatch_completion_blockers(dispatch: Dispatch) -> dict:
+    """What stands between the dispatch and its 完了報告: visits still scheduled, and held visits
+    the company has not confirmed (waived by a staff override)."""
+    visits = [v for v in dispatch_visits(dispatch) if not v.is_cancelled]
+    unconfirmed = [v for v in visits if v.status in (Visit.Status.REPORTED, Visit.Status.DISPUTED)]
+    return {
+        "scheduled": [v for v in visits if v.status == Visit.Status.SCHEDULED],
+        "unconfirmed": unconfirmed,
+        "overridden": bool(dispatch.completion_override_at),
+        "done": [v for v in visits if v.status in Visit.DONE_STATUSES],
+    }
+
+
 def dispatch_complete(*, dispatch: Dispatch, summary: str, outcomes: str, actor) -> Dispatch:
-    """The expert files the 完了報告 after the last visit."""
+    """The expert files the 完了報告 after the last visit: only when every held visit has been
+    confirmed by the company, unless the desk allowed it (``dispatch_completion_allow``)."""
     if not summary.strip():
         raise DomainError(_("支援の総括を入力してください。"), code="summary", field="summary")
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
-        visits = list(dispatch.visits.exclude(status=Visit.Status.CANCELLED))
-        if any(v.status == Visit.Status.SCHEDULED for v in visits):
+        blockers = dispatch_completion_blockers(dispatch)
+        if blockers["scheduled"]:
             raise DomainError(
                 _(
                     "実施報告が未提出の回があります。すべての回の報告後に完了報告を提出してください。"
                 ),
                 code="visits_pending",
             )
-        if not any(v.status in Visit.DONE_STATUSES for v in visits):
+        if not blockers["done"]:
             raise DomainError(
                 _("実施済みの回がないため、完了報告は提出できません。"), code="no_visits"
+            )
+        if blockers["unconfirmed"] and not blockers["overridden"]:
+            raise DomainError(
+                _(
+                    "企業の確認が済んでいない回（%(visits)s）があります。企業の確認後に完了報告をご提出ください。確認が得られない事情がある場合は、専門家派遣担当（TEL %(phone)s）までご相談ください。"
+                )
+                % {
+                    "visits": _("、").join(
+                        _("第%(number)d回") % {"number": v.number} for v in blockers["unconfirmed"]
+                    ),
+                    "phone": settings.PROGRAM["dispatch_phone"],
+                },
+                code="visits_unconfirmed",
             )
         transition_check(dispatch, Dispatch.Status.COMPLETED)
         dispatch.completion_summary, dispatch.completion_outcomes = (
             summary.strip(),
             outcomes.strip(),
         )
-        transition(dispatch, Dispatch.Status.COMPLETED, actor=actor, action="dispatch.complete")
+        transition(
+            dispatch,
+            Dispatch.Status.COMPLETED,
+            actor=actor,
+            action="dispatch.complete",
+            changes={"override": True} if blockers["unconfirmed"] else None,
+        )
         from .pdf import completion_report_pdf_request
 
         completion_report_pdf_request(dispatch=dispatch, actor=actor)
         _notify_company(dispatch, "completed_company")
     return dispatch
+
+
+def dispatch_completion_allow(*, dispatch: Dispatch, reason: str, actor) -> Dispatch:
+    """Staff let the expert file the 完了報告 although held visits still await the company's
+    confirmation; the reason is required, kept on the dispatch and printed on the report, and
+    the expert is told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("理由を入力してください。"), code="reason", field="reason")
+    with transaction.atomic():
+        dispatch = _lock_dispatch(dispatch)
+        if dispatch.status != Dispatch.Status.DECIDED:
+            raise DomainError(
+                _("派遣決定後、完了報告の前の案件でのみ認めることができます。"),
+                code="not_decided",
+            )
+        if not dispatch_completion_blockers(dispatch)["unconfirmed"]:
+            raise DomainError(
+                _("企業の確認を待っている回はありません。"), code="nothing_unconfirmed"
+            )
+        dispatch.completion_override_reason = reason
+        dispatch.completion_override_at = _now()
+        dispatch.completion_override_by = (
+            actor if getattr(actor, "is_authenticated", False) else None
+        )
+        dispatch.save(
+            update_fields=[
+                "completion_override_reason",
+                "completion_override_at",
+                "completion_override_by",
+            ]
+        )
+        audit_record(actor=actor, action="dispatch.completion_allow", obj=dispatch)
+        _notify_expert(dispatch, "completion_allowed_expert", {"reason": reason})
+    return dispatch
+
+
+def survey_answer_check(introduced: list[str]) -> None:
+    """Refuse answers that contradict each other or are not among the choices."""
+    unknown = set(introduced) - set(Survey.Introduced.values)
+    if unknown:
+        raise DomainError(
+            _("選択肢にない項目が含まれています。"), code="introduced", field="introduced"
+        )
+    if Survey.Introduced.NONE in introduced and len(set(introduced)) > 1:
+        raise DomainError(
+            _(
+                "「%(none)s」は、ほかの取組と一緒には選べません。導入した取組を選ぶか、「%(none)s」だけを選んでください。"
+            )
+            % {"none": Survey.Introduced.NONE.label},
+            code="introduced_contradiction",
+            field="introduced",
+        )
 
 
 def survey_submit(
@@ -642,18 +911,14 @@ def survey_submit(
         raise DomainError(
             _("満足度を1〜5で選んでください。"), code="satisfaction", field="satisfaction"
         )
-    unknown = set(introduced) - set(Survey.Introduced.values)
-    if unknown:
-        raise DomainError(
-            _("選択肢にない項目が含まれています。"), code="introduced", field="introduced"
-        )
+    survey_answer_check(list(introduced))
     with transaction.atomic():
         dispatch = _lock_dispatch(dispatch)
         transition(dispatch, Dispatch.Status.CLOSED, actor=actor, action="dispatch.survey")
         survey = Survey.objects.create(
             dispatch=dispatch,
             satisfaction=satisfaction,
-            introduced=list(introduced),
+            introduced=list(dict.fromkeys(introduced)),
             comment=comment.strip(),
             submitted_at=_now(),
         )
@@ -689,7 +954,7 @@ def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
         date__lte=today + datetime.timedelta(days=10),
         dispatch__status=Dispatch.Status.DECIDED,
     ).select_related("dispatch__organisation", "dispatch__expert")
-    for visit in upcoming:
+    for visit in visits_number(upcoming):
         if previous_business_day(visit.date) > today:
             continue
         key = f"dispatch:visit:{visit.pk}:{visit.date.isoformat()}:day-before"
@@ -705,7 +970,7 @@ def dispatch_reminders_send(*, today: datetime.date | None = None) -> int:
     past = Visit.objects.filter(
         status=Visit.Status.SCHEDULED, date__lt=today, dispatch__status=Dispatch.Status.DECIDED
     ).select_related("dispatch__organisation", "dispatch__expert")
-    for visit in past:
+    for visit in visits_number(past):
         if business_days_between(visit.date, today) < REPORT_OVERDUE_BUSINESS_DAYS:
             continue
         write(

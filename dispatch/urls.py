@@ -12,17 +12,17 @@ urlpatterns = [
         "d/<str:reference>/report.pdf", views.company_completion_pdf, name="company_completion_pdf"
     ),
     path(
-        "d/<str:reference>/visits/<int:number>/confirm/",
+        "d/<str:reference>/visits/<int:visit_id>/confirm/",
         views.company_visit_confirm,
         name="company_visit_confirm",
     ),
     path(
-        "d/<str:reference>/visits/<int:number>/dispute/",
+        "d/<str:reference>/visits/<int:visit_id>/dispute/",
         views.company_visit_dispute,
         name="company_visit_dispute",
     ),
     path(
-        "d/<str:reference>/visits/<int:number>/report.pdf",
+        "d/<str:reference>/visits/<int:visit_id>/report.pdf",
         views.company_visit_pdf,
         name="company_visit_pdf",
     ),
@@ -35,22 +35,22 @@ urlpatterns = [
         name="expert_completion_pdf",
     ),
     path(
-        "expert/<str:reference>/visits/<int:number>/report/",
+        "expert/<str:reference>/visits/<int:visit_id>/report/",
         views.expert_visit_report,
         name="expert_visit_report",
     ),
     path(
-        "expert/<str:reference>/visits/<int:number>/cancel/",
+        "expert/<str:reference>/visits/<int:visit_id>/cancel/",
         views.expert_visit_cancel,
         name="expert_visit_cancel",
     ),
     path(
-        "expert/<str:reference>/visits/<int:number>/no-show/",
+        "expert/<str:reference>/visits/<int:visit_id>/no-show/",
         views.expert_visit_no_show,
         name="expert_visit_no_show",
     ),
     path(
-        "expert/<str:reference>/visits/<int:number>/report.pdf",
+        "expert/<str:reference>/visits/<int:visit_id>/report.pdf",
         views.expert_visit_pdf,
         name="expert_visit_pdf",
     ),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,15 +27,21 @@ from .forms import (
     WithdrawReasonForm,
 )
 from .models import Dispatch, EligibilityItem, Visit
-from .pdf import completion_report_document, visit_report_document
+from .pdf import (
+    completion_report_document,
+    completion_report_pending,
+    visit_documents,
+)
 from .selectors import (
     company_dispatch_get,
     company_visit_get,
+    consultation_background,
     expert_dispatch_get,
     expert_dispatches,
     expert_for_user,
     expert_visit_get,
     program_year_for_application,
+    visits_used,
 )
 
 
@@ -47,20 +54,38 @@ def _company_actor(request) -> str:
 
 @login_not_required
 def application_new(request, reference):
-    """The company's dispatch application, reached from its consultation page."""
+    """The company's dispatch application, reached from its consultation page.
+
+    Rules the applicant cannot fix here (outside Tokyo, window closed, cap reached, ...) are
+    shown before any form; data a rule needs but the registry lacks (従業員数, 資本金) is asked
+    for in the form, and the rules run again on submit."""
     consultation = (
         Consultation.objects.select_related("organisation").filter(reference=reference).first()
     )
     if consultation is None or not portal_can_access(request, consultation):
         raise Http404
     program_year = program_year_for_application()
-    items = list(EligibilityItem.objects.filter(program_year=program_year)) if program_year else []
+    preview = None
+    if program_year is not None:
+        preview = dispatch_eligibility(
+            organisation=consultation.organisation,
+            program_year=program_year,
+            consultation=consultation,
+            attestations=None,
+            at=clock.now(),
+        )
+    context = {"consultation": consultation, "program_year": program_year, "preview": preview}
+    if program_year is None or preview.final:
+        return render(request, "dispatch/application_form.html", {**context, "form": None})
+    items = list(EligibilityItem.objects.filter(program_year=program_year))
     form = ApplicationForm(
         request.POST or None,
         items=items,
+        missing=preview.missing,
         initial={
             "contact_name": consultation.contact_name,
             "contact_email": consultation.contact_email,
+            "contact_phone": consultation.contact_phone,
         },
     )
     refusal = None
@@ -71,11 +96,14 @@ def application_new(request, reference):
                 consultation=consultation,
                 contact_name=data["contact_name"],
                 contact_email=data["contact_email"],
+                contact_phone=data["contact_phone"],
                 theme=data["theme"],
                 goals=data["goals"],
                 preferred_expert_type=data["preferred_expert_type"],
                 preferred_mode=data["preferred_mode"],
                 preferred_dates=data["preferred_dates"],
+                share_description_with_expert=data["share_description_with_expert"],
+                company_data=form.company_data(),
                 attestations=form.attestations(),
                 consent=data["consent"],
                 actor=_company_actor(request),
@@ -94,40 +122,43 @@ def application_new(request, reference):
         else:
             messages.success(request, _("専門家派遣のお申込みを受け付けました。"))
             return redirect(dispatch.get_portal_url())
-    preview = None
-    if program_year is not None and refusal is None:
-        preview = dispatch_eligibility(
-            organisation=consultation.organisation,
-            program_year=program_year,
-            consultation=consultation,
-            attestations=None,
-            at=clock.now(),
-        )
     return render(
         request,
         "dispatch/application_form.html",
-        {
-            "form": form,
-            "consultation": consultation,
-            "program_year": program_year,
-            "refusal": refusal,
-            "preview": preview,
-        },
+        {**context, "form": form, "refusal": refusal},
     )
+
+
+def _with_documents(visits) -> list[Visit]:
+    """Attach each visit's report PDF state (``pdf``: ready document, ``pdf_pending``)."""
+    visits = list(visits)
+    documents = visit_documents(v for v in visits if v.reported_at)
+    for visit in visits:
+        state = documents.get(visit.pk, {"ready": None, "pending": False})
+        visit.pdf, visit.pdf_pending = state["ready"], state["pending"]
+    return visits
+
+
+def _document_or_wait(request, document, *, pending: bool, back: str, actor):
+    """Serve the PDF, or say it is being prepared (it renders in a task after each change)."""
+    if document is not None:
+        return document_response(document, actor=actor)
+    if not pending:
+        raise Http404
+    return render(request, "dispatch/document_pending.html", {"back": back}, status=200)
 
 
 @login_not_required
 def company_dispatch(request, reference):
     dispatch = company_dispatch_get(request=request, reference=reference)
-    visits = [v for v in dispatch.visits.all() if v.status != Visit.Status.CANCELLED]
-    for visit in visits:
-        visit.pdf = visit_report_document(visit) if visit.reported_at else None
+    visits = _with_documents(dispatch.visits.all())
     return render(
         request,
         "dispatch/company_dispatch.html",
         {
             "dispatch": dispatch,
-            "visits": visits,
+            "visits": [v for v in visits if not v.is_cancelled],
+            "cancelled_visits": [v for v in visits if v.is_cancelled],
             "dispute_form": DisputeForm(),
             "can_withdraw": is_allowed(dispatch, Dispatch.Status.WITHDRAWN),
             "survey_form": SurveyForm() if dispatch.status == Dispatch.Status.COMPLETED else None,
@@ -140,8 +171,8 @@ def company_dispatch(request, reference):
 
 @login_not_required
 @require_POST
-def company_visit_confirm(request, reference, number):
-    visit = company_visit_get(request=request, reference=reference, number=number)
+def company_visit_confirm(request, reference, visit_id):
+    visit = company_visit_get(request=request, reference=reference, visit_id=visit_id)
     try:
         services.visit_report_confirm(visit=visit, actor=_company_actor(request))
         messages.success(request, _("第%(n)d回の実施報告を確認しました。") % {"n": visit.number})
@@ -152,8 +183,8 @@ def company_visit_confirm(request, reference, number):
 
 @login_not_required
 @require_POST
-def company_visit_dispute(request, reference, number):
-    visit = company_visit_get(request=request, reference=reference, number=number)
+def company_visit_dispute(request, reference, visit_id):
+    visit = company_visit_get(request=request, reference=reference, visit_id=visit_id)
     form = DisputeForm(request.POST)
     if form.is_valid():
         try:
@@ -164,11 +195,10 @@ def company_visit_dispute(request, reference, number):
             return redirect("dispatch:company_dispatch", reference)
         except DomainError as exc:
             exc.add_to_form(form)
-    dispatch = company_dispatch_get(request=request, reference=reference)
     return render(
         request,
         "dispatch/company_dispute.html",
-        {"dispatch": dispatch, "visit": visit, "form": form},
+        {"dispatch": visit.dispatch, "visit": visit, "form": form},
         status=200,
     )
 
@@ -193,7 +223,7 @@ def company_survey(request, reference):
 
 @login_not_required
 def company_withdraw(request, reference):
-    """The company withdraws its dispatch after confirming, with its reason."""
+    """The company withdraws its dispatch after reading what follows from it, with its reason."""
     dispatch = company_dispatch_get(request=request, reference=reference)
     if not is_allowed(dispatch, Dispatch.Status.WITHDRAWN):
         messages.info(request, _("この専門家派遣は取り下げることができない状態です。"))
@@ -209,27 +239,47 @@ def company_withdraw(request, reference):
         except DomainError as exc:
             exc.add_to_form(form)
         else:
-            messages.success(request, _("専門家派遣を取り下げました。"))
+            messages.success(
+                request,
+                _("専門家派遣を取り下げました。確認のメールをお送りしました。"),
+            )
             return redirect(dispatch.get_portal_url())
-    return render(request, "dispatch/company_withdraw.html", {"dispatch": dispatch, "form": form})
+    visits = list(dispatch.visits.all())
+    return render(
+        request,
+        "dispatch/company_withdraw.html",
+        {
+            "dispatch": dispatch,
+            "form": form,
+            "to_cancel": [v for v in visits if v.status == Visit.Status.SCHEDULED],
+            "held": [v for v in visits if v.status in Visit.DONE_STATUSES],
+        },
+    )
 
 
 @login_not_required
-def company_visit_pdf(request, reference, number):
-    visit = company_visit_get(request=request, reference=reference, number=number)
-    document = visit_report_document(visit)
-    if document is None:
-        raise Http404
-    return document_response(document, actor=_company_actor(request))
+def company_visit_pdf(request, reference, visit_id):
+    visit = company_visit_get(request=request, reference=reference, visit_id=visit_id)
+    state = visit_documents([visit])[visit.pk]
+    return _document_or_wait(
+        request,
+        state["ready"],
+        pending=state["pending"],
+        back=reverse("dispatch:company_dispatch", args=[reference]),
+        actor=_company_actor(request),
+    )
 
 
 @login_not_required
 def company_completion_pdf(request, reference):
     dispatch = company_dispatch_get(request=request, reference=reference)
-    document = completion_report_document(dispatch)
-    if document is None:
-        raise Http404
-    return document_response(document, actor=_company_actor(request))
+    return _document_or_wait(
+        request,
+        completion_report_document(dispatch),
+        pending=completion_report_pending(dispatch),
+        back=reverse("dispatch:company_dispatch", args=[reference]),
+        actor=_company_actor(request),
+    )
 
 
 # --- expert area ---------------------------------------------------------------------------------
@@ -255,7 +305,8 @@ def expert_dispatch(request, reference):
     expert = _expert(request)
     dispatch = expert_dispatch_get(expert=expert, reference=reference)
     form = VisitScheduleForm(request.POST or None, initial={"mode": dispatch.preferred_mode})
-    if request.method == "POST" and form.is_valid():
+    can_schedule = dispatch.status == Dispatch.Status.DECIDED
+    if request.method == "POST" and can_schedule and form.is_valid():
         data = form.cleaned_data
         try:
             visit = services.visit_schedule(
@@ -270,21 +321,27 @@ def expert_dispatch(request, reference):
         except DomainError as exc:
             exc.add_to_form(form)
         else:
-            messages.success(request, _("第%(n)d回の日程を登録しました。") % {"n": visit.number})
+            messages.success(
+                request,
+                _("第%(n)d回の日程を登録し、事業者にお知らせしました。") % {"n": visit.number},
+            )
             for warning in services.visit_date_warnings(visit.date):
                 messages.warning(request, warning)
             return redirect("dispatch:expert_dispatch", reference)
-    visits = list(dispatch.visits.all())
-    for visit in visits:
-        visit.pdf = visit_report_document(visit) if visit.reported_at else None
+    visits = _with_documents(dispatch.visits.all())
+    used = visits_used(organisation=dispatch.organisation, program_year=dispatch.program_year)
     return render(
         request,
         "dispatch/expert_dispatch.html",
         {
             "dispatch": dispatch,
-            "visits": visits,
+            "active_visits": [v for v in visits if not v.is_cancelled],
+            "cancelled_visits": [v for v in visits if v.is_cancelled],
+            "background": consultation_background(dispatch),
             "form": form,
-            "can_schedule": dispatch.status == Dispatch.Status.DECIDED,
+            "can_schedule": can_schedule,
+            "cap_used": used,
+            "blockers": services.dispatch_completion_blockers(dispatch) if can_schedule else None,
             "completion_pdf": completion_report_document(dispatch)
             if dispatch.completed_at
             else None,
@@ -292,9 +349,9 @@ def expert_dispatch(request, reference):
     )
 
 
-def expert_visit_report(request, reference, number):
+def expert_visit_report(request, reference, visit_id):
     expert = _expert(request)
-    visit = expert_visit_get(expert=expert, reference=reference, number=number)
+    visit = expert_visit_get(expert=expert, reference=reference, visit_id=visit_id)
     if visit.status not in (Visit.Status.SCHEDULED, Visit.Status.DISPUTED):
         messages.info(request, _("この回の実施報告は提出済みです。"))
         return redirect("dispatch:expert_dispatch", reference)
@@ -312,12 +369,12 @@ def expert_visit_report(request, reference, number):
     form = VisitReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.visit_report_file(visit=visit, actor=request.user, **form.cleaned_data)
+            visit = services.visit_report_file(visit=visit, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             exc.add_to_form(form)
         else:
             messages.success(
-                request, _("第%(n)d回の実施報告を提出しました。") % {"n": visit.number}
+                request, _("第%(n)d回の実施報告を提出しました。") % {"n": visit.report_number}
             )
             return redirect("dispatch:expert_dispatch", reference)
     return render(
@@ -327,14 +384,15 @@ def expert_visit_report(request, reference, number):
     )
 
 
-def expert_visit_cancel(request, reference, number):
-    """The expert cancels a scheduled visit after confirming, with the reason."""
-    visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
+def expert_visit_cancel(request, reference, visit_id):
+    """The expert cancels a scheduled visit after reading what follows, with the reason."""
+    visit = expert_visit_get(expert=_expert(request), reference=reference, visit_id=visit_id)
     if not is_allowed(visit, Visit.Status.CANCELLED):
         messages.info(request, _("この回は取り消すことができない状態です。"))
         return redirect("dispatch:expert_dispatch", reference)
     form = VisitCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        number = visit.number
         try:
             services.visit_cancel(
                 visit=visit, reason=form.cleaned_data["reason"], actor=request.user
@@ -342,18 +400,30 @@ def expert_visit_cancel(request, reference, number):
         except DomainError as exc:
             exc.add_to_form(form)
         else:
-            messages.success(request, _("第%(n)d回の日程を取り消しました。") % {"n": visit.number})
+            messages.success(
+                request,
+                _("第%(n)d回の日程を取り消し、事業者にお知らせしました。") % {"n": number},
+            )
             return redirect("dispatch:expert_dispatch", reference)
     return render(
         request,
         "dispatch/expert_visit_cancel.html",
-        {"dispatch": visit.dispatch, "visit": visit, "form": form},
+        {
+            "dispatch": visit.dispatch,
+            "visit": visit,
+            "form": form,
+            "later": [
+                v
+                for v in visit.dispatch.visits.all()
+                if not v.is_cancelled and v.number and v.number > visit.number
+            ],
+        },
     )
 
 
 @require_POST
-def expert_visit_no_show(request, reference, number):
-    visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
+def expert_visit_no_show(request, reference, visit_id):
+    visit = expert_visit_get(expert=_expert(request), reference=reference, visit_id=visit_id)
     try:
         services.visit_no_show(visit=visit, actor=request.user)
         messages.success(request, _("第%(n)d回を不実施として記録しました。") % {"n": visit.number})
@@ -374,23 +444,37 @@ def expert_completion(request, reference):
         else:
             messages.success(request, _("完了報告を提出しました。"))
             return redirect("dispatch:expert_dispatch", reference)
-    return render(request, "dispatch/expert_completion.html", {"dispatch": dispatch, "form": form})
+    blockers = None
+    if dispatch.status == Dispatch.Status.DECIDED:
+        blockers = services.dispatch_completion_blockers(dispatch)
+    return render(
+        request,
+        "dispatch/expert_completion.html",
+        {"dispatch": dispatch, "form": form, "blockers": blockers},
+    )
 
 
-def expert_visit_pdf(request, reference, number):
-    visit = expert_visit_get(expert=_expert(request), reference=reference, number=number)
-    document = visit_report_document(visit)
-    if document is None:
-        raise Http404
-    return document_response(document, actor=request.user)
+def expert_visit_pdf(request, reference, visit_id):
+    visit = expert_visit_get(expert=_expert(request), reference=reference, visit_id=visit_id)
+    state = visit_documents([visit])[visit.pk]
+    return _document_or_wait(
+        request,
+        state["ready"],
+        pending=state["pending"],
+        back=reverse("dispatch:expert_dispatch", args=[reference]),
+        actor=request.user,
+    )
 
 
 def expert_completion_pdf(request, reference):
     dispatch = expert_dispatch_get(expert=_expert(request), reference=reference)
-    document = completion_report_document(dispatch)
-    if document is None:
-        raise Http404
-    return document_response(document, actor=request.user)
+    return _document_or_wait(
+        request,
+        completion_report_document(dispatch),
+        pending=completion_report_pending(dispatch),
+        back=reverse("dispatch:expert_dispatch", args=[reference]),
+        actor=request.user,
+    )
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -410,7 +494,8 @@ def _require_dispatch_staff(request) -> None:
 def staff_visit_pdf(request, pk):
     """Desk staff download a visit report (any dispatch)."""
     _require_dispatch_staff(request)
-    return _staff_pdf(request, visit_report_document(get_object_or_404(Visit, pk=pk)))
+    visit = get_object_or_404(Visit, pk=pk)
+    return _staff_pdf(request, visit_documents([visit])[visit.pk]["ready"])
 
 
 def staff_completion_pdf(request, pk):

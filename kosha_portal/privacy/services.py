@@ -236,7 +236,7 @@ def _dispatches(person, consultations):
             ],
         )
         data[_("派遣（各回）")] = [
-            _fields(v, ["number", "date", "mode", "status", "attendees", "topics", "advice"])
+            _fields(v, ["report_number", "date", "mode", "status", "attendees", "topics", "advice"])
             for v in d.visits.all()
         ]
         survey = getattr(d, "survey", None)

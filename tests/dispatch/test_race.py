@@ -17,6 +17,7 @@ from django.db import connection
 
 from dispatch import services
 from dispatch.models import Dispatch, Visit
+from dispatch.selectors import dispatch_visits
 from kosha_portal.errors import DomainError
 from tests import race
 from tests.dispatch import factories as f
@@ -88,7 +89,7 @@ def test_sixteen_concurrent_visits_for_a_company_with_three_exactly_one_succeeds
         dispatch__organisation=dispatch.organisation, status__in=Visit.COUNTED_STATUSES
     )
     assert counted.count() == 4
-    assert sorted(counted.values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert [visit.number for visit in dispatch_visits(dispatch)] == [1, 2, 3, 4]
 
 
 def _unlocked(dispatch):
@@ -103,7 +104,7 @@ def test_control_without_the_lock_the_cap_is_exceeded(monkeypatch):
     # leaves open, taken by all sixteen.
     race.pause_after(monkeypatch, services, "_visits_using_cap", parties=THREADS)
     outcomes = _race(dispatch)
-    assert sorted(outcomes) == [("ok", 4)] * THREADS
+    assert [kind for kind, _number in outcomes] == ["ok"] * THREADS
     total = Visit.objects.filter(
         dispatch__organisation=dispatch.organisation, status__in=Visit.COUNTED_STATUSES
     ).count()

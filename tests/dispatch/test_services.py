@@ -4,6 +4,7 @@ import pytest
 
 from dispatch import services
 from dispatch.models import Dispatch, Visit
+from dispatch.selectors import dispatch_visits
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.errors import DomainError
 from kosha_portal.mail.models import OutboundEmail
@@ -190,7 +191,10 @@ def test_cancelled_visit_frees_its_slot_and_no_show_counts(year2026):
         mode="online",
         actor="e",
     )
-    assert again.number == 2
+    # The cancelled 11-17 leaves the count; the visits after it move up, the new one is last.
+    assert again.number == 4
+    numbered = [(v.date.day, v.number) for v in dispatch_visits(dispatch)]
+    assert numbered == [(16, 1), (17, None), (18, 2), (19, 3), (20, 4)]
     with pytest.raises(DomainError):
         services.visit_cancel(visit=visits[0], reason="企業の都合", actor="e")  # a no-show stays
 
@@ -257,7 +261,11 @@ def test_report_confirm_dispute_and_completion_flow(year2026):
     with pytest.raises(DomainError) as caught:
         services.dispatch_complete(dispatch=dispatch, summary="総括", outcomes="", actor="e")
     assert caught.value.code == "visits_pending"
-    _report(v2)
+    v2 = _report(v2)
+    with pytest.raises(DomainError) as caught:
+        services.dispatch_complete(dispatch=dispatch, summary="総括", outcomes="", actor="e")
+    assert caught.value.code == "visits_unconfirmed" and "第2回" in caught.value.message
+    services.visit_report_confirm(visit=v2, actor="company")
     dispatch = services.dispatch_complete(
         dispatch=dispatch, summary="総括", outcomes="成果", actor="e"
     )

@@ -198,6 +198,30 @@ def _build_world() -> World:
         outcomes="研修を実施",
         actor=expert_x.user,
     )
+    # B's earlier dispatch, closed by the company's survey (for the admin's survey pages).
+    closed_b = dispatch_factories.applied_dispatch(year, cons=consultation_b)
+    closed_b = dispatch_services.dispatch_decide(
+        dispatch=closed_b,
+        decision_date=datetime.date(2026, 11, 2),
+        decision_number="8産労総第2号",
+        expert=expert_x,
+        planned_visits=1,
+        actor=desk,
+    )
+    visit_b = dispatch_services.visit_schedule(
+        dispatch=closed_b,
+        date=datetime.date(2026, 11, 9),
+        start_time=None,
+        mode="online",
+        actor=expert_x.user,
+    )
+    dispatch_services.visit_no_show(visit=visit_b, actor=expert_x.user)
+    closed_b = dispatch_services.dispatch_complete(
+        dispatch=closed_b, summary="先方不在のため終了", outcomes="", actor=expert_x.user
+    )
+    dispatch_services.survey_submit(
+        dispatch=closed_b, satisfaction=3, introduced=["none"], comment="", actor="company"
+    )
     # B's dispatch: applied, waiting for the desk's decision.
     dispatch_b = dispatch_factories.applied_dispatch(year, cons=consultation_b)
 
@@ -280,10 +304,15 @@ def _build_world() -> World:
     }
 
     def document(obj, kind_prefix):
-        return GeneratedDocument.objects.get(
-            content_type=ContentType.objects.get_for_model(obj),
-            object_id=str(obj.pk),
-            kind__startswith=kind_prefix,
+        # The newest: a visit report is rendered again when the company confirms it.
+        return (
+            GeneratedDocument.objects.filter(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=str(obj.pk),
+                kind__startswith=kind_prefix,
+            )
+            .order_by("-created_at", "-pk")
+            .first()
         )
 
     return World(
@@ -463,15 +492,21 @@ TARGETS = {
     ),
     "dispatch:company_visit_confirm": (
         "POST",
-        lambda w: reverse("dispatch:company_visit_confirm", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse(
+            "dispatch:company_visit_confirm", args=[w.dispatch_a.reference, w.visit_a.pk]
+        ),
     ),
     "dispatch:company_visit_dispute": (
         "POST",
-        lambda w: reverse("dispatch:company_visit_dispute", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse(
+            "dispatch:company_visit_dispute", args=[w.dispatch_a.reference, w.visit_a.pk]
+        ),
     ),
     "dispatch:company_visit_pdf": (
         "GET",
-        lambda w: reverse("dispatch:company_visit_pdf", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse(
+            "dispatch:company_visit_pdf", args=[w.dispatch_a.reference, w.visit_a.pk]
+        ),
     ),
     # dispatch: expert area
     "dispatch:expert_home": ("GET", lambda w: reverse("dispatch:expert_home")),
@@ -489,19 +524,25 @@ TARGETS = {
     ),
     "dispatch:expert_visit_report": (
         "GET",
-        lambda w: reverse("dispatch:expert_visit_report", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse(
+            "dispatch:expert_visit_report", args=[w.dispatch_a.reference, w.visit_a.pk]
+        ),
     ),
     "dispatch:expert_visit_cancel": (
         "POST",
-        lambda w: reverse("dispatch:expert_visit_cancel", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse(
+            "dispatch:expert_visit_cancel", args=[w.dispatch_a.reference, w.visit_a.pk]
+        ),
     ),
     "dispatch:expert_visit_no_show": (
         "POST",
-        lambda w: reverse("dispatch:expert_visit_no_show", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse(
+            "dispatch:expert_visit_no_show", args=[w.dispatch_a.reference, w.visit_a.pk]
+        ),
     ),
     "dispatch:expert_visit_pdf": (
         "GET",
-        lambda w: reverse("dispatch:expert_visit_pdf", args=[w.dispatch_a.reference, 1]),
+        lambda w: reverse("dispatch:expert_visit_pdf", args=[w.dispatch_a.reference, w.visit_a.pk]),
     ),
     # dispatch: staff PDFs
     "dispatch:staff_visit_pdf": (
@@ -635,6 +676,17 @@ TARGETS = {
         "POST",
         lambda w: reverse("admin:privacy_privacyrequest_erase", args=[w.privacy_request.pk]),
     ),
+    # A's visit is confirmed and its dispatch completed: both pages send staff back to it.
+    "admin:dispatch_dispatch_visit_cancel": (
+        "GET",
+        lambda w: reverse(
+            "admin:dispatch_dispatch_visit_cancel", args=[w.dispatch_a.pk, w.visit_a.pk]
+        ),
+    ),
+    "admin:dispatch_dispatch_completion_allow": (
+        "GET",
+        lambda w: reverse("admin:dispatch_dispatch_completion_allow", args=[w.dispatch_a.pk]),
+    ),
 }
 
 # These change the visitor's session (log out, end the link session, open another link, switch
@@ -748,6 +800,8 @@ MATRIX = {
     "reports:annual_download":                 (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, N404,  N404),
     "admin:privacy_privacyrequest_export":     (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
     "admin:privacy_privacyrequest_erase":      (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
+    "admin:dispatch_dispatch_visit_cancel":    (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
+    "admin:dispatch_dispatch_completion_allow": (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,   GO),
 }
 
 # Every registered ModelAdmin, generically: which of its pages the desk and the administrator may
@@ -772,6 +826,7 @@ ADMIN_RIGHTS = {
     "dispatch.programyear":             ("LACDH",  "LACDH"),
     "dispatch.expert":                  ("LACDH",  "LACDH"),
     "dispatch.dispatch":                ("LCH",    "LCH"),
+    "dispatch.survey":                  ("LCH",    "LCH"),
     "seminars.seminar":                 ("LACDH",  "LACDH"),
     "seminars.registration":            ("LCH",    "LCH"),
     "seminars.surveyresponse":          ("LCH",    "LCH"),

@@ -85,7 +85,6 @@ def _dispatch(status):
 def _visit(status):
     return Visit.objects.create(
         dispatch=_dispatch(Dispatch.Status.DECIDED),
-        number=1,
         status=status,
         date=datetime.date(2026, 11, 16),
         place="本社会議室",

@@ -366,9 +366,12 @@ def dispatch(year, org, cons, applied_at, *, status, decided=None, the_expert=No
 
 
 def visit(d, number, day, status, mode) -> Visit:
+    """``number`` is the 第N回 the data set means (checked, not stored: the ordinal is derived);
+    a filed report keeps it as its report number."""
     return Visit.objects.create(
         dispatch=d,
-        number=number,
+        report_number=number if status in ("reported", "confirmed") else None,
+        cancel_reason="日程の都合" if status == "cancelled" else "",
         status=status,
         date=day,
         mode=mode,
