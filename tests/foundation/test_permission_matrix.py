@@ -548,6 +548,10 @@ TARGETS = {
     "school:attendance": ("GET", lambda w: reverse("school:attendance", args=[w.cohort.pk])),
     "school:coaching": ("GET", lambda w: reverse("school:coaching", args=[w.cohort.pk])),
     "school:certificates": ("GET", lambda w: reverse("school:certificates", args=[w.cohort.pk])),
+    "school:certificates_issue_all": (
+        "POST",
+        lambda w: reverse("school:certificates_issue_all", args=[w.cohort.pk]),
+    ),
     "school:certificate_issue": (
         "POST",
         lambda w: reverse("school:certificate_issue", args=[w.cohort.pk, w.participant_a.pk]),
@@ -608,6 +612,10 @@ TARGETS = {
     "admin:dispatch_dispatch_reject": (
         "GET",
         lambda w: reverse("admin:dispatch_dispatch_reject", args=[w.dispatch_b.pk]),
+    ),
+    "admin:seminars_seminar_cancel": (
+        "GET",
+        lambda w: reverse("admin:seminars_seminar_cancel", args=[w.seminar.pk]),
     ),
 }
 
@@ -692,6 +700,7 @@ MATRIX = {
     "school:attendance":                       (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "school:coaching":                         (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "school:certificates":                     (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
+    "school:certificates_issue_all":           (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    GO),
     "school:certificate_issue":                (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    GO),
     "school:certificate_download":             (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
 
@@ -714,6 +723,8 @@ MATRIX = {
     "admin:consultations_consultation_act":    (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
     "admin:dispatch_dispatch_decide":          (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
     "admin:dispatch_dispatch_reject":          (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    # the confirmation page of 「セミナーを中止し、申込者に通知する」 (a GET changes nothing)
+    "admin:seminars_seminar_cancel":           (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
 }
 
 # Every registered ModelAdmin, generically: which of its pages the desk and the administrator may
