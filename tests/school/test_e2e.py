@@ -50,7 +50,7 @@ def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
     page.goto(f"{live_server.url}/school/staff/cohorts/{cohort.pk}/roster/")
     row = page.locator("#roster-table tbody tr").first
     expect(row).to_contain_text("株式会社あおば翻訳")
-    expect(row).to_contain_text("翻訳/通訳/速記業")
+    expect(row).to_contain_text("翻訳／通訳／速記業")  # typed punctuation is kept
     expect(row).to_contain_text("業務部 課長")
     page.screenshot(path=str(artifacts_dir / "school-roster.png"), full_page=True)
     application.refresh_from_db()
