@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import models
 from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -85,6 +86,7 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["fiscal_year", "status", "format"]
     search_fields = ["title", "part", "lecturer"]
     date_hierarchy = "starts_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     audit_value_fields = (
         "status",
         "venue_seats",
