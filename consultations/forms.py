@@ -183,8 +183,19 @@ class ConsultationFieldsMixin(forms.Form):
         return {name: self.cleaned_data.get(name) for name in self.consultation_field_names}
 
 
+STARTED_MAX_AGE = 60 * 60 * 24
+
+
 def started_token() -> str:
     return signing.dumps(clock.now().timestamp(), salt=TIMESTAMP_SALT)
+
+
+def _started_at(token: str) -> float | None:
+    """When the form was first shown, from its signed token; None if forged or expired."""
+    try:
+        return float(signing.loads(token or "", salt=TIMESTAMP_SALT, max_age=STARTED_MAX_AGE))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
 
 
 class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
@@ -217,7 +228,17 @@ class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
         self.fields["privacy_consent"].error_messages["required"] = _(
             "ご相談をお受けするには、個人情報の取扱いへの同意が必要です。"
         )
-        self.fields["started"].initial = started_token()
+        self.fields["org_capital_yen"].help_text = _(
+            "「1億」「5,000万円」「50,000,000円」のように入力できます。"
+            "個人事業主の方は空欄で結構です。"
+        )
+        # The fill timer starts at the first render: a form shown again with errors keeps the
+        # token it was first given, so a quick correction is not refused as too fast. Only a
+        # missing, forged or expired token is replaced (and that submission is refused below).
+        posted = self.data.get("started") if self.is_bound else None
+        self.fields["started"].initial = (
+            posted if _started_at(posted) is not None else started_token()
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -226,19 +247,15 @@ class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
                 _("送信内容を受け付けられませんでした。お手数ですが、お電話でご相談ください。"),
                 code="honeypot",
             )
-        try:
-            started = signing.loads(
-                cleaned.get("started") or "", salt=TIMESTAMP_SALT, max_age=60 * 60 * 24
-            )
-            started = float(started)
-        except (signing.BadSignature, TypeError, ValueError):
+        started = _started_at(cleaned.get("started"))
+        if started is None:
             raise ValidationError(
                 _(
                     "入力の有効期限が切れたか、フォームを正しく読み込めませんでした。"
                     "お手数ですが、内容をご確認のうえもう一度送信してください。"
                 ),
                 code="expired",
-            ) from None
+            )
         if clock.now().timestamp() - started < settings.CONSULTATION_MIN_FILL_SECONDS:
             raise ValidationError(
                 _(

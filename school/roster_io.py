@@ -22,6 +22,7 @@ from kosha_portal.japan.normalize import (
     is_katakana,
     normalize_kana,
     normalize_text,
+    normalize_typed_text,
 )
 
 from .models import Application, Cohort
@@ -99,12 +100,17 @@ def import_template_csv() -> bytes:
 # --- import: reading ----------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
+# Codes are normalised (full-width digits and letters); names and text keep what was typed,
+# Japanese punctuation included (GLOSSARY), as the public forms do.
+CODE_COLUMNS = ("number", "email")
+
+
+def _cell(value, *, code: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return normalize_text(str(value))
+    return normalize_text(str(value)) if code else normalize_typed_text(str(value))
 
 
 def _records(table: list[list]) -> list[dict]:
@@ -125,7 +131,9 @@ def _records(table: list[list]) -> list[dict]:
     records = []
     for index, line in enumerate(table[1:], start=2):
         values = {
-            key: _cell(line[i]) if i < len(line) else "" for i, key in enumerate(header) if key
+            key: _cell(line[i], code=key in CODE_COLUMNS) if i < len(line) else ""
+            for i, key in enumerate(header)
+            if key
         }
         if any(values.values()):
             records.append({"row": index, **{k: values.get(k, "") for k in IMPORT_COLUMNS}})

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from kosha_portal import clock
 from kosha_portal.accounts.services import portal_can_access, portal_target_ids
 
-from .models import Application, Attendance, Cohort, Participant
+from .models import Application, Attendance, Cohort, CurriculumSession, Participant
 
 
 def cohort_open_for_applications() -> Cohort | None:
@@ -176,3 +176,48 @@ def applications_for_portal(request):
         .filter(pk__in=ids)
         .order_by("-submitted_at")
     )
+
+
+def participants_with_document(participant_ids, *, kind: str, ready_only: bool = False) -> set[int]:
+    """Which of these participants have a PDF of ``kind`` that is ready (or, unless
+    ``ready_only``, on its way); one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kosha_portal.documents.models import GeneratedDocument
+
+    statuses = [GeneratedDocument.Status.READY]
+    if not ready_only:
+        statuses += [GeneratedDocument.Status.PENDING, GeneratedDocument.Status.RENDERING]
+    return {
+        int(object_id)
+        for object_id in GeneratedDocument.objects.filter(
+            kind=kind,
+            status__in=statuses,
+            content_type=ContentType.objects.get_for_model(Participant),
+            object_id__in=[str(pk) for pk in participant_ids],
+        ).values_list("object_id", flat=True)
+    }
+
+
+def cohort_curriculum(cohort: Cohort) -> list[CurriculumSession]:
+    """The cohort's sessions in order, with their instructors (for the public school page)."""
+    return list(cohort.sessions.select_related("instructor").order_by("number"))
+
+
+def cohort_for_curriculum(upcoming: Cohort | None) -> Cohort | None:
+    """The cohort whose curriculum the school page shows: the next one when its sessions are
+    set, else the latest cohort that has sessions (an example of what the course covers)."""
+    if upcoming is not None and upcoming.sessions.exists():
+        return upcoming
+    return (
+        Cohort.objects.filter(sessions__isnull=False)
+        .exclude(status=Cohort.Status.DRAFT)
+        .distinct()
+        .order_by("-number")
+        .first()
+    )
+
+
+def sessions_span_years(sessions) -> bool:
+    """Whether a cohort's sessions fall in more than one calendar year (then dates show it)."""
+    return len({session.date.year for session in sessions}) > 1

@@ -2,11 +2,12 @@
 coaching visits and completion certificates."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from companies.services import organisation_find_or_create
@@ -27,7 +28,12 @@ from .models import (
     CurriculumSession,
     Participant,
 )
-from .selectors import attendance_summary_for, roster_rows
+from .selectors import (
+    attendance_summary,
+    attendance_summary_for,
+    participants_with_document,
+    roster_rows,
+)
 
 
 class RosterImportError(DomainError):
@@ -403,7 +409,64 @@ def coaching_visit_record(
 # --- certificates -------------------------------------------------------------------------------
 
 CERTIFICATE_KIND = "school.certificate"
+CERTIFICATES_BUNDLE_KIND = "school.certificates.bundle"
 ROSTER_KIND = "school.roster"
+
+
+def _lock_cohort_of(participant_id: int) -> Cohort:
+    # The number counts the cohort's certificates, so the cohort row is the lock, taken first
+    # like every other school service (cohort, then its rows) so the orders never cross.
+    cohort_id = Participant.objects.values_list("application__cohort_id", flat=True).get(
+        pk=participant_id
+    )
+    return Cohort.objects.select_for_update().get(pk=cohort_id)
+
+
+def _certificate_context(certificate: Certificate) -> dict:
+    participant = certificate.participant
+    application = participant.application
+    cohort = application.cohort
+    return {
+        "name": participant.name,
+        "organisation": application.organisation.name,
+        "cohort_label": cohort.label,
+        "cohort_title": cohort.title,
+        "start_date": cohort.start_date.isoformat(),
+        "end_date": cohort.end_date.isoformat(),
+        "issued_on": certificate.issued_on.isoformat(),
+        "number": certificate.number,
+    }
+
+
+def _certificate_pdf_request(certificate: Certificate, *, actor):
+    participant = certificate.participant
+    return document_request(
+        kind=CERTIFICATE_KIND,
+        template="school/pdf/certificate.html",
+        related=participant,
+        filename=f"shuryosho-{participant.application.cohort.number}-{certificate.number}.pdf",
+        actor=actor,
+        context=_certificate_context(certificate),
+    )
+
+
+def _certificate_issue_locked(
+    cohort: Cohort, participant: Participant, *, actor, issued_on: datetime.date | None, summary
+) -> tuple[Certificate, bool]:
+    """Issue (or find) the certificate of a participant; the caller holds the cohort lock and
+    checked eligibility. Returns (certificate, created)."""
+    certificate = Certificate.objects.filter(participant=participant).first()
+    if certificate is not None:
+        return certificate, False
+    issued = Certificate.objects.filter(participant__application__cohort=cohort).count()
+    certificate = Certificate.objects.create(
+        participant=participant,
+        number=f"{cohort.number}-{issued + 1:03d}",
+        issued_on=issued_on or clock.today(),
+        attendance_percent=Decimal(summary.percent),
+    )
+    audit_record(actor=actor, action="school.certificate.issue", obj=certificate)
+    return certificate, True
 
 
 def certificate_issue(
@@ -411,12 +474,7 @@ def certificate_issue(
 ) -> Certificate:
     """Issue the 修了証 of a participant who met the threshold and render its PDF."""
     with transaction.atomic():
-        # The number counts the cohort's certificates, so the cohort row is the lock, taken first
-        # like every other school service (cohort, then its rows) so the orders never cross.
-        cohort_id = Participant.objects.values_list("application__cohort_id", flat=True).get(
-            pk=participant.pk
-        )
-        cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
+        cohort = _lock_cohort_of(participant.pk)
         participant = (
             Participant.objects.select_for_update(of=("self",))
             .select_related("application__cohort", "application__organisation")
@@ -432,34 +490,90 @@ def certificate_issue(
                 % {"rate": summary.percent, "threshold": cohort.completion_threshold_percent},
                 code="threshold",
             )
-        certificate = Certificate.objects.filter(participant=participant).first()
-        if certificate is None:
-            issued = Certificate.objects.filter(participant__application__cohort=cohort).count()
-            certificate = Certificate.objects.create(
-                participant=participant,
-                number=f"{cohort.number}-{issued + 1:03d}",
-                issued_on=issued_on or clock.today(),
-                attendance_percent=Decimal(summary.percent),
+        certificate, _created = _certificate_issue_locked(
+            cohort, participant, actor=actor, issued_on=issued_on, summary=summary
+        )
+        _certificate_pdf_request(certificate, actor=actor)
+        return certificate
+
+
+@dataclass
+class CertificatesIssued:
+    """What one 「全員分を発行」 did."""
+
+    issued: list  # certificates created now
+    already: list  # certificates that existed
+    ineligible: list  # participants below the threshold (no certificate)
+    bundle: object = None  # the combined PDF to print (GeneratedDocument), if any certificate
+
+    @property
+    def certificates(self) -> list:
+        return sorted([*self.issued, *self.already], key=lambda c: c.number)
+
+
+def certificates_issue_all(
+    *, cohort: Cohort, actor, issued_on: datetime.date | None = None
+) -> CertificatesIssued:
+    """Issue the 修了証 of every participant of the cohort's accepted companies who met the
+    threshold, in one transaction under the cohort lock: one PDF each (rendered once; a
+    certificate whose PDF exists is not rendered again) and one combined PDF of all the cohort's
+    certificates, one page each, to print. Participants below the threshold are listed, not
+    refused one by one. Running it again issues nothing twice."""
+    with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        # The cohort lock serialises this with attendance changes and with every other
+        # certificate issued in the cohort (certificate_issue takes it first too).
+        participants = list(
+            Participant.objects.filter(
+                application__cohort=cohort, application__status=Application.Status.ACCEPTED
             )
-            audit_record(actor=actor, action="school.certificate.issue", obj=certificate)
-        document_request(
-            kind=CERTIFICATE_KIND,
-            template="school/pdf/certificate.html",
-            related=participant,
-            filename=f"shuryosho-{cohort.number}-{certificate.number}.pdf",
+            .select_related("application__cohort", "application__organisation")
+            .annotate(
+                attended=Count("attendances", filter=Q(attendances__status__in=Attendance.ATTENDED))
+            )
+            .order_by("application__roster_number", "position", "pk")
+        )
+        sessions = cohort.sessions.count()
+        rendered = participants_with_document([p.pk for p in participants], kind=CERTIFICATE_KIND)
+        result = CertificatesIssued(issued=[], already=[], ineligible=[])
+        for participant in participants:
+            summary = attendance_summary(
+                attended=participant.attended,
+                sessions=sessions,
+                threshold=cohort.completion_threshold_percent,
+            )
+            if not summary.eligible:
+                result.ineligible.append(participant)
+                continue
+            certificate, created = _certificate_issue_locked(
+                cohort, participant, actor=actor, issued_on=issued_on, summary=summary
+            )
+            (result.issued if created else result.already).append(certificate)
+            if created or participant.pk not in rendered:
+                _certificate_pdf_request(certificate, actor=actor)
+        if result.certificates:
+            result.bundle = document_request(
+                kind=CERTIFICATES_BUNDLE_KIND,
+                template="school/pdf/certificates_bundle.html",
+                related=cohort,
+                filename=f"shuryosho-{cohort.number}-all.pdf",
+                actor=actor,
+                context={
+                    "cohort_label": cohort.label,
+                    "certificates": [_certificate_context(c) for c in result.certificates],
+                },
+            )
+        audit_record(
             actor=actor,
-            context={
-                "name": participant.name,
-                "organisation": application.organisation.name,
-                "cohort_label": cohort.label,
-                "cohort_title": cohort.title,
-                "start_date": cohort.start_date.isoformat(),
-                "end_date": cohort.end_date.isoformat(),
-                "issued_on": certificate.issued_on.isoformat(),
-                "number": certificate.number,
+            action="school.certificates.issue_all",
+            obj=cohort,
+            changes={
+                "issued": len(result.issued),
+                "already": len(result.already),
+                "ineligible": len(result.ineligible),
             },
         )
-        return certificate
+        return result
 
 
 def roster_pdf_request(*, cohort: Cohort, actor, with_names: bool = True):
@@ -500,6 +614,7 @@ __all__ = [
     "application_waitlist",
     "attendance_record",
     "certificate_issue",
+    "certificates_issue_all",
     "coaching_visit_record",
     "cohort_finish",
     "cohort_open_recruiting",

@@ -26,6 +26,11 @@ urlpatterns = [
     path("staff/cohorts/<int:pk>/coaching/", views.coaching, name="coaching"),
     path("staff/cohorts/<int:pk>/certificates/", views.certificates, name="certificates"),
     path(
+        "staff/cohorts/<int:pk>/certificates/issue-all/",
+        views.certificates_issue_all,
+        name="certificates_issue_all",
+    ),
+    path(
         "staff/cohorts/<int:pk>/certificates/<int:participant_pk>/issue/",
         views.certificate_issue,
         name="certificate_issue",

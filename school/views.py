@@ -25,13 +25,18 @@ from .models import Application, Attendance, Certificate, CoachingVisit, Cohort,
 @login_not_required
 def about(request):
     """What the school is, who it suits, and the next cohort."""
+    cohort = selectors.cohort_upcoming()
+    curriculum_cohort = selectors.cohort_for_curriculum(cohort)
+    sessions = selectors.cohort_curriculum(curriculum_cohort) if curriculum_cohort else []
     return render(
         request,
         "school/about.html",
         {
-            "cohort": selectors.cohort_upcoming(),
+            "cohort": cohort,
             "open_cohort": selectors.cohort_open_for_applications(),
             "concerns": Application.Concern.choices,
+            "curriculum_cohort": curriculum_cohort,
+            "sessions": sessions,
         },
     )
 
@@ -251,6 +256,7 @@ def attendance(request, pk):
             "cohort": cohort,
             **grid,
             "statuses": Attendance.Status.choices,
+            "show_year": selectors.sessions_span_years(grid["sessions"]),
         },
     )
 
@@ -303,14 +309,11 @@ def certificates(request, pk):
         c.participant_id: c
         for c in Certificate.objects.filter(participant__application__cohort=cohort)
     }
-    ready = {
-        int(d.object_id)
-        for d in GeneratedDocument.objects.filter(
-            kind=services.CERTIFICATE_KIND,
-            status=GeneratedDocument.Status.READY,
-            object_id__in=[str(r["participant"].pk) for r in grid["rows"]],
-        )
-    }
+    ready = selectors.participants_with_document(
+        [r["participant"].pk for r in grid["rows"]],
+        kind=services.CERTIFICATE_KIND,
+        ready_only=True,
+    )
     rows = [
         {
             **r,
@@ -319,7 +322,52 @@ def certificates(request, pk):
         }
         for r in grid["rows"]
     ]
-    return render(request, "school/staff/certificates.html", {"cohort": cohort, "rows": rows})
+    bundles = documents_for(cohort, kind=services.CERTIFICATES_BUNDLE_KIND).order_by("-created_at")[
+        :3
+    ]
+    return render(
+        request,
+        "school/staff/certificates.html",
+        {
+            "cohort": cohort,
+            "rows": rows,
+            "to_issue": sum(1 for r in rows if r["summary"].eligible and not r["certificate"]),
+            "eligible": sum(1 for r in rows if r["summary"].eligible),
+            "bundles": bundles,
+            "ready": GeneratedDocument.Status.READY,
+        },
+    )
+
+
+@staff_write_required("school.add_certificate")
+@require_POST
+def certificates_issue_all(request, pk):
+    """Every eligible participant's 修了証 in one action, and one PDF of them all to print."""
+    cohort = _cohort(pk)
+    result = services.certificates_issue_all(cohort=cohort, actor=request.user)
+    if result.certificates:
+        messages.success(
+            request,
+            _(
+                "%(new)s名の修了証を発行しました（発行済み%(already)s名を含む全%(total)s名分）。"
+                "PDF（1名ずつと、印刷用に全員分をまとめたもの）を作成しています。"
+                "しばらくしてからこの画面を更新してください。"
+            )
+            % {
+                "new": len(result.issued),
+                "already": len(result.already),
+                "total": len(result.certificates),
+            },
+        )
+    else:
+        messages.error(request, _("修了基準を満たした参加者がいないため、発行していません。"))
+    if result.ineligible:
+        messages.info(
+            request,
+            _("修了基準に達していない%(n)s名には発行していません。")
+            % {"n": len(result.ineligible)},
+        )
+    return redirect("school:certificates", pk=cohort.pk)
 
 
 def _participant(cohort_pk, participant_pk) -> Participant:

@@ -1,16 +1,59 @@
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
-from django.urls import reverse
+from django.contrib.admin import helpers
+from django.db import models
+from django.db.models import Avg, Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
-from kosha_portal.workflow_admin import action_reason, reason_action_form
+from kosha_portal.workflow import is_allowed
 
-from . import services
+from . import selectors, services
 from .models import Registration, Seminar, SurveyResponse
+
+REASON_REQUIRED = _("理由を入力してください。")
+
+
+class SeminarCancelForm(forms.Form):
+    """One 中止理由 per seminar, filled in with the reason staff saved on it beforehand."""
+
+    def __init__(self, *args, seminars, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seminars = seminars
+        for seminar in seminars:
+            self.fields[f"reason_{seminar.pk}"] = forms.CharField(
+                label=_("中止の理由（申込者へのメールと公開ページに表示されます）"),
+                initial=seminar.cancel_reason,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+                error_messages={"required": REASON_REQUIRED},
+            )
+
+    def rows(self):
+        return [
+            {
+                "seminar": seminar,
+                "field": self[f"reason_{seminar.pk}"],
+                "preview": services.seminar_cancel_preview(seminar),
+            }
+            for seminar in self.seminars
+        ]
+
+
+class RegistrationCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("取消しの理由（申込者へのメールに記載されます）"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        error_messages={"required": REASON_REQUIRED},
+    )
 
 
 def _run(modeladmin, request, queryset, service, done_message, arg="seminar", **extra):
@@ -37,11 +80,13 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "waiting",
         "attended",
         "no_show",
+        "satisfaction_average",
         "staff_links",
     ]
     list_filter = ["fiscal_year", "status", "format"]
     search_fields = ["title", "part", "lecturer"]
     date_hierarchy = "starts_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     audit_value_fields = (
         "status",
         "venue_seats",
@@ -57,8 +102,10 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "cancelled_at",
         "finished_at",
         "staff_links",
+        "survey_results",
         "audit_history",
     ]
+    change_form_template = "seminars/admin/seminar_change_form.html"
     fieldsets = [
         (None, {"fields": ["fiscal_year", "number", "part", "title", "description", "lecturer"]}),
         (
@@ -101,10 +148,37 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("参加者"), {"fields": ["staff_links", "audit_history"]}),
+        (_("参加者"), {"fields": ["staff_links"]}),
+        (_("アンケート結果"), {"fields": ["survey_results"]}),
+        (_("履歴"), {"fields": ["audit_history"]}),
     ]
     actions = ["publish", "cancel", "finish", "fill_waitlist"]
-    action_form = reason_action_form(_("中止の理由"))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Seminar.Status.CANCELLED:
+            fields.append("cancel_reason")  # what the registrants were told
+        return fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="seminars_seminar_cancel",
+            ),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        seminar = self.get_object(request, object_id)
+        can_cancel = bool(
+            seminar
+            and self.has_change_permission(request, seminar)
+            and is_allowed(seminar, Seminar.Status.CANCELLED)
+        )
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "can_cancel": can_cancel}
+        )
 
     def get_queryset(self, request):
         S = Registration.Status
@@ -118,7 +192,32 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 n_waiting=Count("registrations", filter=Q(registrations__status=S.WAITING)),
                 n_attended=Count("registrations", filter=Q(registrations__status=S.ATTENDED)),
                 n_no_show=Count("registrations", filter=Q(registrations__status=S.NO_SHOW)),
+                survey_satisfaction=Avg("registrations__survey__satisfaction"),
             )
+        )
+
+    @admin.display(description=_("満足度（平均）"), ordering="survey_satisfaction")
+    def satisfaction_average(self, obj):
+        value = getattr(obj, "survey_satisfaction", None)
+        return "-" if value is None else f"{value:.2f}"
+
+    @admin.display(description=_("アンケート結果"))
+    def survey_results(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        return render_to_string(
+            "seminars/admin/survey_results.html",
+            {
+                "summary": selectors.survey_summary(seminar=obj),
+                "year_summary": selectors.survey_summary(fiscal_year=obj.fiscal_year),
+                "seminar": obj,
+                "responses": SurveyResponse.objects.filter(registration__seminar=obj)
+                .select_related("registration")
+                .order_by("-submitted_at")[:200],
+                "list_url": reverse("admin:seminars_surveyresponse_changelist")
+                + "?"
+                + urlencode({"registration__seminar__id__exact": obj.pk}),
+            },
         )
 
     @admin.display(description=_("申込（確定）"), ordering="n_registered")
@@ -178,14 +277,69 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("選択したセミナーを中止し、申込者に通知する"))
     def cancel(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            services.seminar_cancel,
-            _("%(count)s 件を中止し、申込者に通知しました。"),
-            reason=action_reason(request),
-        )
+        """Asks first: a confirmation page with each seminar's consequences and its reason."""
+        return self._cancel_confirmation(request, list(queryset.order_by("starts_at")))
+
+    def cancel_view(self, request, pk):
+        seminar = get_object_or_404(Seminar, pk=pk)
+        if not self.has_change_permission(request, seminar):
+            return redirect("admin:index")
+        response = self._cancel_confirmation(request, [seminar], from_change_page=True)
+        return response or redirect("admin:seminars_seminar_change", seminar.pk)
+
+    def _cancel_confirmation(self, request, seminars, *, from_change_page=False):
+        cancellable = [s for s in seminars if is_allowed(s, Seminar.Status.CANCELLED)]
+        for seminar in seminars:
+            if seminar not in cancellable:
+                self.message_user(
+                    request,
+                    _("%(seminar)s は「%(status)s」のため中止できません。")
+                    % {"seminar": seminar, "status": seminar.get_status_display()},
+                    messages.ERROR,
+                )
+        if not cancellable:
+            return None
+        confirmed = request.POST.get("post") == "yes"
+        form = SeminarCancelForm(request.POST if confirmed else None, seminars=cancellable)
+        if confirmed and form.is_valid():
+            done, notified = [], 0
+            for seminar in cancellable:
+                field = f"reason_{seminar.pk}"
+                people = services.seminar_cancel_preview(seminar)["total"]
+                try:
+                    services.seminar_cancel(
+                        seminar=seminar, reason=form.cleaned_data[field], actor=request.user
+                    )
+                except DomainError as error:
+                    form.add_error(field, error.message)
+                else:
+                    done.append(seminar)
+                    notified += people
+            if done:
+                self.message_user(
+                    request,
+                    _(
+                        "%(count)s 件のセミナーを中止し、申込者%(people)s名に中止のお知らせを送りました。"
+                    )
+                    % {"count": len(done), "people": notified},
+                    messages.SUCCESS,
+                )
+            if len(done) == len(cancellable):
+                return None
+            form.seminars = [s for s in cancellable if s not in done]  # the ones still to do
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("セミナーの中止の確認"),
+            "opts": self.model._meta,
+            "form": form,
+            "rows": form.rows(),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "from_change_page": from_change_page,
+            "back_url": reverse("admin:seminars_seminar_change", args=[cancellable[0].pk])
+            if from_change_page
+            else reverse("admin:seminars_seminar_changelist"),
+        }
+        return TemplateResponse(request, "seminars/admin/seminar_cancel_confirmation.html", context)
 
     @admin.action(description=_("終了処理（未受付の方を欠席にする）"))
     def finish(self, request, queryset):
@@ -252,7 +406,6 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "heard_from",
     ] + readonly_fields[1:]
     actions = ["cancel", "check_in"]
-    action_form = reason_action_form(_("キャンセルの理由"))
 
     def has_add_permission(self, request):
         return False  # registrations come through the public form (and its seat rules)
@@ -265,16 +418,49 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "format"]
 
-    @admin.action(description=_("選択した申込をキャンセルする（キャンセル待ちを繰り上げ）"))
+    @admin.action(
+        description=_("選択した申込を取り消し、申込者に通知する（キャンセル待ちを繰り上げ）")
+    )
     def cancel(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            services.registration_cancel,
-            _("%(count)s 件をキャンセルしました。"),
-            arg="registration",
-            reason=action_reason(request),
+        """Asks first: who is affected, what happens to their seats, and the reason they are told."""
+        registrations = list(
+            queryset.select_related("seminar", "organisation").order_by("seminar", "name_kana")
+        )
+        confirmed = request.POST.get("post") == "yes"
+        form = RegistrationCancelForm(request.POST if confirmed else None)
+        if confirmed and form.is_valid():
+            done = 0
+            for registration in registrations:
+                try:
+                    services.registration_cancel(
+                        registration=registration,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                    )
+                    done += 1
+                except DomainError as error:
+                    self.message_user(request, f"{registration}: {error.message}", messages.ERROR)
+            if done:
+                self.message_user(
+                    request,
+                    _("%(count)s 件のお申込みを取り消し、申込者にお知らせしました。")
+                    % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+        cancellable = [r for r in registrations if is_allowed(r, Registration.Status.CANCELLED)]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("お申込みの取消しの確認"),
+            "opts": self.model._meta,
+            "form": form,
+            "registrations": registrations,
+            "cancellable": cancellable,
+            "frees_seats": any(r.holds_seat for r in cancellable),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "seminars/admin/registration_cancel_confirmation.html", context
         )
 
     @admin.action(description=_("選択した申込を出席にする"))
@@ -291,9 +477,46 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
-    list_display = ["registration", "satisfaction", "usefulness", "submitted_at"]
-    list_filter = ["registration__seminar", "satisfaction", "usefulness"]
-    readonly_fields = ["registration", "satisfaction", "usefulness", "comment", "submitted_at"]
+    list_display = [
+        "registration",
+        "seminar",
+        "satisfaction",
+        "usefulness",
+        "intention_list",
+        "submitted_at",
+    ]
+    list_filter = [
+        "registration__seminar__fiscal_year",
+        "registration__seminar",
+        "satisfaction",
+        "usefulness",
+    ]
+    list_select_related = ["registration__seminar"]
+    readonly_fields = [
+        "registration",
+        "satisfaction",
+        "usefulness",
+        "intention_list",
+        "comment",
+        "submitted_at",
+    ]
+    fields = readonly_fields
+    change_list_template = "seminars/admin/survey_change_list.html"
+
+    @admin.display(description=_("セミナー"), ordering="registration__seminar__starts_at")
+    def seminar(self, obj):
+        return obj.registration.seminar
+
+    @admin.display(description=_("今後、自社で取り組みたいこと"))
+    def intention_list(self, obj):
+        return _("、").join(obj.intention_labels) or "-"
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "by_year": selectors.survey_summaries_by_year(),
+            "by_seminar": selectors.survey_summaries_by_seminar(),
+        }
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def has_add_permission(self, request):
         return False

@@ -6,7 +6,7 @@ never read ``seminar.online_url`` themselves."""
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.mail.services import email_enqueue
 
-from .ics import registration_ics
+from .ics import registration_cancel_ics, registration_ics
 from .models import Registration
 
 TEMPLATE = "seminars/emails/{}"
@@ -48,6 +48,19 @@ def _ics_attachment(registration: Registration):
     return [("seminar.ics", registration_ics(registration), "text/calendar")]
 
 
+def _cancel_ics_attachment(registration: Registration, *, held_seat: bool, reason: str = ""):
+    """Only a registrant who held a seat was sent the event; a waiting one has nothing to remove."""
+    if not held_seat:
+        return []
+    return [
+        (
+            "seminar-cancelled.ics",
+            registration_cancel_ics(registration, reason=reason),
+            "text/calendar; method=CANCEL",
+        )
+    ]
+
+
 def send_registration_received(registration: Registration, *, resent: bool = False):
     """Confirmation (with the .ics) for a seat, or the waiting-list acknowledgement."""
     if registration.holds_seat:
@@ -66,19 +79,52 @@ def send_promoted(registration: Registration):
     )
 
 
-def send_cancelled_ack(registration: Registration):
-    return _enqueue(registration, "cancelled", dedupe_key=f"seminar:cancelled:{registration.pk}")
+def send_cancelled_ack(registration: Registration, *, held_seat: bool):
+    """The registrant cancelled through their personal link."""
+    return _enqueue(
+        registration,
+        "cancelled",
+        dedupe_key=f"seminar:cancelled:{registration.pk}",
+        attachments=_cancel_ics_attachment(registration, held_seat=held_seat),
+        held_seat=held_seat,
+    )
+
+
+def send_cancelled_by_staff(registration: Registration, *, held_seat: bool, reason: str):
+    """The desk cancelled the registration: the registrant is told why."""
+    return _enqueue(
+        registration,
+        "cancelled_by_staff",
+        dedupe_key=f"seminar:cancelled:{registration.pk}",
+        attachments=_cancel_ics_attachment(registration, held_seat=held_seat, reason=reason),
+        reason=reason,
+        held_seat=held_seat,
+    )
 
 
 def send_seminar_cancelled(registration: Registration):
+    """The seminar itself was cancelled (中止): the reason, and the event out of the calendar."""
+    seminar = registration.seminar
     return _enqueue(
-        registration, "seminar_cancelled", dedupe_key=f"seminar:seminar-cancelled:{registration.pk}"
+        registration,
+        "seminar_cancelled",
+        dedupe_key=f"seminar:seminar-cancelled:{registration.pk}",
+        attachments=_cancel_ics_attachment(
+            registration, held_seat=registration.holds_seat, reason=seminar.cancel_reason
+        ),
+        reason=seminar.cancel_reason,
+        held_seat=registration.holds_seat,
     )
 
 
 def send_reminder(registration: Registration, *, kind: str):
+    # The seminar's date is part of the key: a seminar moved to another day is reminded again.
+    day = registration.seminar.date_jst.isoformat()
     return _enqueue(
-        registration, "reminder", kind=kind, dedupe_key=f"seminar:reminder-{kind}:{registration.pk}"
+        registration,
+        "reminder",
+        kind=kind,
+        dedupe_key=f"seminar:reminder-{kind}:{registration.pk}:{day}",
     )
 
 

@@ -12,6 +12,7 @@ from kosha_portal.japan.forms import (
 )
 
 from .models import Registration, SurveyResponse
+from .services import exclusive_choice_conflict
 
 
 class RegistrationForm(OrganisationFieldsMixin, forms.Form):
@@ -33,11 +34,22 @@ class RegistrationForm(OrganisationFieldsMixin, forms.Form):
     format = forms.ChoiceField(
         label=_("参加方法"), choices=Registration.Format.choices, widget=forms.RadioSelect
     )
+    # Consent to wait is the applicant's own act: never ticked in advance.
     join_waitlist = forms.BooleanField(
         label=_("満席の場合はキャンセル待ちに登録する"),
         required=False,
-        initial=True,
+        initial=False,
         help_text=_("キャンセルが出た場合、お申込み順に繰り上げてメールでお知らせします。"),
+    )
+    # Offered only when the chosen format is full and another one has seats.
+    when_full = forms.ChoiceField(
+        label=_("ご希望の参加方法が満席のため、どちらかをお選びください"),
+        choices=[],
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("参加方法の変更か、キャンセル待ちへの登録をお選びください。")
+        },
     )
     question = forms.CharField(
         label=_("講師への質問（任意）"),
@@ -57,6 +69,9 @@ class RegistrationForm(OrganisationFieldsMixin, forms.Form):
 
     participant_fields = ["name", "name_kana", "department", "role", "email", "phone"]
 
+    WHEN_FULL_SWITCH = "switch"
+    WHEN_FULL_WAITLIST = "waitlist"
+
     def __init__(self, *args, seminar, **kwargs):
         super().__init__(*args, **kwargs)
         self.seminar = seminar
@@ -67,14 +82,63 @@ class RegistrationForm(OrganisationFieldsMixin, forms.Form):
         self.fields["format"].choices = [(f, Registration.Format(f).label) for f in formats]
         if len(formats) == 1:
             self.fields["format"].initial = formats[0]
+        self.offering, self.fallback = False, None
+        # The answer to an offer made on the previous page: offer it again (with the same
+        # choices) should anything else need correcting.
+        requested = self.data.get("format") if self.is_bound else None
+        if self.is_bound and self.data.get("when_full") and requested in formats:
+            self.offer_alternatives(
+                requested=requested, alternatives=[f for f in formats if f != requested]
+            )
+        self._build_layout()
+
+    def _build_layout(self):
         self.helper = FormHelper()
         self.helper.form_tag = False
+        attendance = ["format", "when_full"] if self.offering else ["format", "join_waitlist"]
         self.helper.layout = Layout(
             Fieldset(_("事業者の情報"), *self.organisation_field_names),
             Fieldset(_("参加される方"), *self.participant_fields),
-            Fieldset(_("参加方法"), "format", "join_waitlist"),
+            Fieldset(_("参加方法"), *attendance),
             Fieldset(_("その他"), "question", "heard_from", "consent"),
         )
+
+    def offer_alternatives(self, *, requested: str, alternatives: list[str]) -> None:
+        """The chosen format is full and ``alternatives`` have seats: ask to switch or to wait."""
+        if not alternatives:
+            return
+        other = alternatives[0]
+        field = self.fields["when_full"]
+        field.choices = [
+            (
+                self.WHEN_FULL_SWITCH,
+                _("参加方法を「%(format)s」に変更して申し込む（空席があります）")
+                % {"format": Registration.Format(other).label},
+            ),
+            (
+                self.WHEN_FULL_WAITLIST,
+                _("「%(format)s」のキャンセル待ちに登録する")
+                % {"format": Registration.Format(requested).label},
+            ),
+        ]
+        field.required = True
+        if self.is_bound and self.data.get("join_waitlist") and not self.data.get("when_full"):
+            self.data = self.data.copy()
+            self.data["when_full"] = self.WHEN_FULL_WAITLIST  # they had agreed to wait
+        self.fallback = other
+        self.offering = True
+        self._build_layout()
+
+    def registration_choice(self) -> dict:
+        """What to do when the chosen format is full, as registration_create takes it."""
+        when_full = self.cleaned_data.get("when_full") if self.offering else ""
+        return {
+            "fallback_format": self.fallback if when_full == self.WHEN_FULL_SWITCH else None,
+            "join_waitlist": bool(self.cleaned_data.get("join_waitlist"))
+            or when_full == self.WHEN_FULL_WAITLIST,
+            # Until the offer has been answered, another format with seats is offered first.
+            "ask_before_waiting": not when_full,
+        }
 
     def participant_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) or "" for name in self.participant_fields}
@@ -91,9 +155,17 @@ class ResendForm(forms.Form):
 
 
 class SurveyForm(forms.ModelForm):
+    intentions = forms.MultipleChoiceField(
+        label=_("今後、自社で取り組みたいこと（複数選択可・任意）"),
+        choices=SurveyResponse.Intention.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("「特になし」は、ほかの項目と一緒には選べません。"),
+    )
+
     class Meta:
         model = SurveyResponse
-        fields = ["satisfaction", "usefulness", "comment"]
+        fields = ["satisfaction", "usefulness", "intentions", "comment"]
         widgets = {
             "satisfaction": forms.RadioSelect,
             "usefulness": forms.RadioSelect,
@@ -105,5 +177,24 @@ class SurveyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("satisfaction", "usefulness"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+            self.fields[name].error_messages["required"] = _("選択してください。")
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_intentions(self):
+        values = self.cleaned_data["intentions"]
+        conflict = exclusive_choice_conflict(
+            values, SurveyResponse.EXCLUSIVE_INTENTIONS, dict(SurveyResponse.Intention.choices)
+        )
+        if conflict:
+            raise forms.ValidationError(conflict, code="contradictory")
+        return values
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "satisfaction": data["satisfaction"],
+            "usefulness": data["usefulness"],
+            "intentions": data.get("intentions") or [],
+            "comment": data.get("comment", ""),
+        }

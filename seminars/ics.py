@@ -1,8 +1,14 @@
-"""The calendar file (.ics) attached to a confirmation: times carry TZID=Asia/Tokyo."""
+"""The calendar files (.ics) the seminar emails carry: times carry TZID=Asia/Tokyo.
+
+A confirmation carries ``METHOD:PUBLISH``; a cancellation (of the seminar, or of the registration)
+carries ``METHOD:CANCEL`` with the same UID, ``STATUS:CANCELLED`` and a higher ``SEQUENCE``, so a
+calendar that imported the first file removes the event when it reads the second (RFC 5545/5546)."""
 
 import datetime
+from email.utils import parseaddr
 
 import icalendar
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -10,6 +16,9 @@ from kosha_portal import clock
 from kosha_portal.japan.deadlines import JST
 
 from .models import Registration
+
+PUBLISH_SEQUENCE = 0
+CANCEL_SEQUENCE = 1
 
 
 def registration_ics(registration: Registration) -> bytes:
@@ -21,18 +30,43 @@ def registration_ics(registration: Registration) -> bytes:
         return _registration_ics(registration)
 
 
-def _registration_ics(registration: Registration) -> bytes:
-    seminar = registration.seminar
+def registration_cancel_ics(registration: Registration, *, reason: str = "") -> bytes:
+    """The cancellation of the event :func:`registration_ics` published (same UID)."""
+    with translation.override(registration.language or "ja"):
+        return _registration_cancel_ics(registration, reason=reason)
+
+
+def _calendar(method: str) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Tokyo Metropolitan SME Support Center//kosha portal//JA")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
+    return calendar
+
+
+def _event(registration: Registration, *, sequence: int) -> icalendar.Event:
+    seminar = registration.seminar
     event = icalendar.Event()
-    event.add("uid", f"seminar-{seminar.pk}-registration-{registration.pk}@kosha-portal")
+    event.add("uid", registration.ics_uid)
+    event.add("sequence", sequence)
     event.add("dtstamp", clock.now().astimezone(datetime.UTC))
     event.add("dtstart", seminar.starts_at.astimezone(JST))
     event.add("dtend", seminar.ends_at.astimezone(JST))
     event.add("summary", _("【セミナー】%(seminar)s") % {"seminar": seminar})
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = icalendar.vCalAddress(f"mailto:{address or settings.PROGRAM['email']}")
+    organizer.params["cn"] = icalendar.vText(_("東京都中小企業振興公社"))
+    event.add("organizer", organizer)
+    attendee = icalendar.vCalAddress(f"mailto:{registration.email}")
+    attendee.params["cn"] = icalendar.vText(registration.name)
+    event.add("attendee", attendee)
+    return event
+
+
+def _registration_ics(registration: Registration) -> bytes:
+    seminar = registration.seminar
+    calendar = _calendar("PUBLISH")
+    event = _event(registration, sequence=PUBLISH_SEQUENCE)
     lines = [str(seminar)]
     if seminar.lecturer:
         lines.append(_("講師：%(lecturer)s") % {"lecturer": seminar.lecturer})
@@ -47,6 +81,21 @@ def _registration_ics(registration: Registration) -> bytes:
         event.add("location", location)
         if seminar.venue_map_url:
             lines.append(_("地図：%(url)s") % {"url": seminar.venue_map_url})
+    event.add("description", "\n".join(lines))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _registration_cancel_ics(registration: Registration, *, reason: str) -> bytes:
+    seminar = registration.seminar
+    calendar = _calendar("CANCEL")
+    event = _event(registration, sequence=CANCEL_SEQUENCE)
+    event.add("status", "CANCELLED")
+    event["summary"] = icalendar.vText(_("【中止・取消し】%(seminar)s") % {"seminar": seminar})
+    lines = [str(seminar)]
+    if reason:
+        lines.append(_("理由：%(reason)s") % {"reason": reason})
     event.add("description", "\n".join(lines))
     calendar.add_component(event)
     calendar.add_missing_timezones()

@@ -214,6 +214,14 @@ class Registration(models.Model):
     email = models.EmailField(_("メールアドレス"))
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     format = models.CharField(_("参加方法"), max_length=10, choices=Format.choices)
+    # Set when the chosen format was full and the registrant took a seat in the other one.
+    requested_format = models.CharField(
+        _("申込時に希望した参加方法"),
+        max_length=10,
+        choices=Format.choices,
+        blank=True,
+        help_text=_("希望した参加方法が満席で、空席のある参加方法に変更した場合に記録します。"),
+    )
     question = models.TextField(_("講師への質問"), blank=True)
     heard_from = models.CharField(
         _("セミナーを知ったきっかけ"), max_length=20, choices=HeardFrom.choices, blank=True
@@ -264,6 +272,11 @@ class Registration(models.Model):
                 condition=Q(format__in=["venue", "online"]), name="registration_format_valid"
             ),
             models.CheckConstraint(
+                condition=Q(requested_format__in=["", "venue", "online"])
+                & ~Q(requested_format=F("format")),
+                name="registration_requested_format_differs",
+            ),
+            models.CheckConstraint(
                 condition=Q(status="waiting", waiting_position__isnull=False)
                 | (~Q(status="waiting") & Q(waiting_position__isnull=True)),
                 name="registration_waiting_position_iff_waiting",
@@ -282,6 +295,12 @@ class Registration(models.Model):
         return self.status in self.HOLDING_SEAT
 
     @property
+    def ics_uid(self) -> str:
+        """The calendar event's UID: the same in the confirmation and in a cancellation, so a
+        calendar that imported the one removes the event on the other."""
+        return f"seminar-{self.seminar_id}-registration-{self.pk}@kosha-portal"
+
+    @property
     def may_see_online_url(self) -> bool:
         return (
             self.holds_seat
@@ -290,8 +309,25 @@ class Registration(models.Model):
         )
 
 
+class SurveyIntention(models.TextChoices):
+    """「今後、自社で取り組みたいこと」: what the seminar made the company want to do next."""
+
+    POLICY = "policy", _("基本方針の策定・周知")
+    MANUAL = "manual", _("対応マニュアルの作成・見直し")
+    CONTACT_POINT = "contact_point", _("社内相談窓口の設置")
+    TRAINING = "training", _("従業員への研修")
+    RECORDING = "recording", _("録音・録画など記録の仕組みづくり")
+    DESK = "desk", _("特別相談窓口への相談")
+    DISPATCH = "dispatch", _("専門家派遣の利用")
+    NONE = "none", _("特になし")
+
+
 class SurveyResponse(models.Model):
     """The participant's answers to the survey after the seminar (one per registration)."""
+
+    Intention = SurveyIntention
+    # Answers that exclude every other one in the same question.
+    EXCLUSIVE_INTENTIONS = (SurveyIntention.NONE,)
 
     RATING_CHOICES = [
         (5, _("とても満足")),
@@ -316,6 +352,7 @@ class SurveyResponse(models.Model):
     usefulness = models.PositiveSmallIntegerField(
         _("自社の対策への役立ち度"), choices=USEFULNESS_CHOICES
     )
+    intentions = models.JSONField(_("今後、自社で取り組みたいこと"), default=list, blank=True)
     comment = models.TextField(_("ご意見・ご感想"), blank=True)
 
     class Meta:
@@ -335,3 +372,8 @@ class SurveyResponse(models.Model):
 
     def __str__(self):
         return f"{self.registration}"
+
+    @property
+    def intention_labels(self) -> list[str]:
+        labels = dict(SurveyIntention.choices)
+        return [str(labels[value]) for value in self.intentions if value in labels]

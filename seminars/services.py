@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -14,7 +14,7 @@ from kosha_portal import clock
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.business_days import add_business_days
-from kosha_portal.japan.deadlines import JST
+from kosha_portal.japan.deadlines import JST, start_of_day
 from kosha_portal.workflow import transition, transition_check, transition_many
 
 from . import emails
@@ -55,11 +55,16 @@ def seminar_publish(*, seminar: Seminar, actor) -> Seminar:
 
 
 def seminar_cancel(*, seminar: Seminar, reason: str, actor) -> Seminar:
-    """Cancel the seminar (中止; the reason is required and shown to registrants) and tell
-    everyone registered (confirmed and waiting)."""
+    """Cancel the seminar (中止) and tell everyone registered (confirmed and waiting) why, with a
+    calendar cancellation for those who hold a seat. The reason is required; left empty, the
+    中止理由 staff saved on the seminar beforehand is used (it is never overwritten with nothing)."""
     with transaction.atomic():
         seminar = _lock_for_transition(seminar)
-        reason = transition_check(seminar, Seminar.Status.CANCELLED, reason=reason)
+        reason = transition_check(
+            seminar,
+            Seminar.Status.CANCELLED,
+            reason=(reason or "").strip() or seminar.cancel_reason,
+        )
         registrations = list(
             Registration.objects.filter(
                 seminar=seminar,
@@ -121,6 +126,15 @@ def seminar_finish(*, seminar: Seminar, actor, now=None) -> Seminar:
 # --- registration ---------------------------------------------------------------------------------
 
 
+def seminar_cancel_preview(seminar: Seminar) -> dict:
+    """Who a cancellation would tell: registrants holding a seat and on the waiting list."""
+    counts = Registration.objects.filter(seminar=seminar).aggregate(
+        confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
+        waiting=Count("pk", filter=Q(status=Registration.Status.WAITING)),
+    )
+    return {**counts, "total": counts["confirmed"] + counts["waiting"]}
+
+
 def registration_is_open(seminar: Seminar, now=None) -> bool:
     now = now or clock.now()
     return (
@@ -167,6 +181,44 @@ DUPLICATE_MESSAGE = _(
 )
 
 
+class SeatsFullError(DomainError):
+    """The chosen format is full and the registrant did not agree to wait. ``alternatives`` are
+    the other formats that still have seats (the form offers them, or the waiting list)."""
+
+    def __init__(self, message, *, requested: str, alternatives: list[str]):
+        super().__init__(message, code="full", field="format")
+        self.requested = requested
+        self.alternatives = alternatives
+
+
+def _free_seats(seminar: Seminar, attendance_format: str) -> int:
+    return seminar.seats_for(attendance_format) - _seats_taken(seminar, attendance_format)
+
+
+def _full_error(seminar: Seminar, requested: str) -> SeatsFullError:
+    label = Registration.Format(requested).label
+    alternatives = [
+        fmt
+        for fmt in seminar.attendance_formats
+        if fmt != requested and _free_seats(seminar, fmt) > 0
+    ]
+    if alternatives:
+        message = _(
+            "申し訳ありません。「%(format)s」は満席です。「%(other)s」には空席があります。"
+            "参加方法を変更するか、キャンセル待ちへの登録をお選びください。"
+        ) % {
+            "format": label,
+            "other": _("、").join(str(Registration.Format(f).label) for f in alternatives),
+        }
+    else:
+        message = _(
+            "申し訳ありません。%(format)sは満席になりました。"
+            "キャンセル待ちをご希望の場合は「満席の場合はキャンセル待ちに登録する」に"
+            "チェックを入れて、もう一度お申込みください。"
+        ) % {"format": label}
+    return SeatsFullError(message, requested=requested, alternatives=alternatives)
+
+
 def registration_create(
     *,
     seminar_id: int,
@@ -175,11 +227,17 @@ def registration_create(
     join_waitlist: bool,
     actor,
     language: str = "ja",
+    fallback_format: str | None = None,
+    ask_before_waiting: bool = False,
     now=None,
 ) -> Registration:
-    """Register a participant: a seat when one is free in the chosen format, otherwise (if they
-    agreed) a place on that format's waiting list. Seats, the per-company limit and the one
-    registration per address are checked with the seminar row locked."""
+    """Register a participant, deciding with the seminar row locked: a seat in the chosen format
+    when one is free; else, when ``fallback_format`` is given (the registrant chose to switch), a
+    seat there (``requested_format`` records the wish); else, only if they agreed
+    (``join_waitlist``), a place on the chosen format's waiting list; else SeatsFullError naming
+    the formats that still have seats. With ``ask_before_waiting`` that error is raised even
+    with consent while another format has seats, so the form can offer the choice first. The
+    per-company limit and the one registration per address are checked under the same lock."""
     now = now or clock.now()
     email = participant["email"].strip().lower()
     attendance_format = participant["format"]
@@ -193,7 +251,11 @@ def registration_create(
                 _("このセミナーのお申込み受付は終了しているか、まだ開始していません。"),
                 code="closed",
             )
-        if attendance_format not in seminar.attendance_formats:
+        offered = seminar.attendance_formats
+        if attendance_format not in offered or (
+            fallback_format is not None
+            and (fallback_format not in offered or fallback_format == attendance_format)
+        ):
             raise DomainError(
                 _("このセミナーでは選択された参加方法はご利用いただけません。"),
                 code="format",
@@ -216,29 +278,27 @@ def registration_create(
             )
         # A new row starts in its first status (a seat, or the waiting list); every later move
         # goes through the workflow.
-        if _seats_taken(seminar, attendance_format) < seminar.seats_for(attendance_format):
+        requested_format = ""
+        if _free_seats(seminar, attendance_format) > 0:
             initial = {"status": Registration.Status.CONFIRMED, "confirmed_at": now}
-        elif join_waitlist:
+        elif fallback_format and _free_seats(seminar, fallback_format) > 0:
+            requested_format, attendance_format = attendance_format, fallback_format
+            initial = {"status": Registration.Status.CONFIRMED, "confirmed_at": now}
+        elif join_waitlist and not (
+            ask_before_waiting and _full_error(seminar, attendance_format).alternatives
+        ):
             initial = {
                 "status": Registration.Status.WAITING,
                 "waiting_position": _next_waiting_position(seminar, attendance_format),
             }
         else:
-            raise DomainError(
-                _(
-                    "申し訳ありません。%(format)sは満席になりました。"
-                    "キャンセル待ちをご希望の場合は「満席の場合はキャンセル待ちに登録する」に"
-                    "チェックを入れて、もう一度お申込みください。"
-                )
-                % {"format": Registration.Format(attendance_format).label},
-                code="full",
-                field="format",
-            )
+            raise _full_error(seminar, attendance_format)
         registration = Registration(
             seminar=seminar,
             organisation=organisation,
             email=email,
             format=attendance_format,
+            requested_format=requested_format,
             name=participant["name"],
             name_kana=participant["name_kana"],
             department=participant.get("department", ""),
@@ -260,7 +320,11 @@ def registration_create(
             actor=actor,
             action="seminar_registration.create",
             obj=registration,
-            changes={"status": registration.status, "format": attendance_format},
+            changes={
+                "status": registration.status,
+                "format": attendance_format,
+                **({"requested_format": requested_format} if requested_format else {}),
+            },
         )
         emails.send_registration_received(registration)
         return registration
@@ -288,10 +352,12 @@ def _lock_registration(registration_id: int) -> Registration:
 
 
 def registration_cancel(
-    *, registration: Registration, reason: str, actor, now=None
+    *, registration: Registration, reason: str, actor, by_registrant: bool = False, now=None
 ) -> Registration:
-    """Cancel a registration (the registrant's own link, with SELF_CANCEL_REASON, or staff, who
-    give a reason); a freed seat goes to the first on that format's waiting list."""
+    """Cancel a registration: the registrant through their own link (``by_registrant``, with
+    SELF_CANCEL_REASON), or staff, whose reason the registrant is told. Either way the registrant
+    gets an email (with a calendar cancellation if they held a seat), and a freed seat goes to
+    the first on that format's waiting list."""
     now = now or clock.now()
     with transaction.atomic():
         seminar = _lock_seminar(registration.seminar_id)
@@ -309,8 +375,14 @@ def registration_cancel(
             reason=reason,
             at=now,
             action="seminar_registration.cancel",
+            changes={"by_registrant": by_registrant},
         )
-        emails.send_cancelled_ack(registration)
+        if by_registrant:
+            emails.send_cancelled_ack(registration, held_seat=held_seat)
+        else:
+            emails.send_cancelled_by_staff(
+                registration, held_seat=held_seat, reason=(reason or "").strip()
+            )
         if held_seat:
             waitlist_fill(
                 seminar=seminar, attendance_format=registration.format, actor=actor, now=now
@@ -397,33 +469,64 @@ def reminder_due_at(seminar: Seminar, kind: str) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
 
 
+def reminder_handled(registration: Registration, seminar: Seminar, kind: str) -> bool:
+    """Handled for the seminar's current date: a mark older than the due time belongs to an
+    earlier date (the seminar was postponed) and no longer counts."""
+    handled_at = getattr(registration, REMINDER_FIELDS[kind])
+    return handled_at is not None and handled_at >= reminder_due_at(seminar, kind)
+
+
 def registration_reminder_send(*, registration_id: int, kind: str, now=None, actor=None) -> bool:
-    """Send one reminder if it is due and not yet handled; True when an email was written."""
+    """Send one reminder if it is due and not yet handled; True when an email was written.
+
+    The day-before reminder goes to everyone holding a seat on the day before, however recently
+    they registered (the confirmation does not replace it). The earlier one is skipped for those
+    confirmed after it fell due (the confirmation carried the same a short while ago; the
+    day-before one follows) and once the day-before one is due."""
     now = now or clock.now()
     field = REMINDER_FIELDS[kind]
     with transaction.atomic():
         registration = _lock_registration(registration_id)
         seminar = registration.seminar
+        due = reminder_due_at(seminar, kind)
         if (
-            getattr(registration, field) is not None
+            reminder_handled(registration, seminar, kind)
             or registration.status != Registration.Status.CONFIRMED
             or seminar.status != Seminar.Status.PUBLISHED
-            or not reminder_due_at(seminar, kind) <= now < seminar.starts_at
+            or not due <= now < seminar.starts_at
         ):
             return False
         setattr(registration, field, now)
-        sent = False
-        # Confirmed after the reminder fell due: the confirmation said the same a moment ago.
-        if registration.confirmed_at and registration.confirmed_at < reminder_due_at(seminar, kind):
-            sent = emails.send_reminder(registration, kind=kind) is not None
-        if kind == REMINDER_EVE and registration.reminder_early_at is None:
-            registration.reminder_early_at = now  # never send the earlier one after this one
+        if kind == REMINDER_EVE:
+            # On the seminar day itself a 「明日のセミナー」 mail would be wrong.
+            send = now < start_of_day(seminar.date_jst)
+            if not reminder_handled(registration, seminar, REMINDER_EARLY):
+                registration.reminder_early_at = now  # never send the earlier one after this
+        else:
+            send = (
+                registration.confirmed_at is not None
+                and registration.confirmed_at < due
+                and now < reminder_due_at(seminar, REMINDER_EVE)
+            )
         registration.save(update_fields=["reminder_early_at", "reminder_eve_at"])
+        sent = send and emails.send_reminder(registration, kind=kind) is not None
         if sent:
             audit_record(
                 actor=actor, action=f"seminar_registration.reminder_{kind}", obj=registration
             )
         return sent
+
+
+def registrations_due_for_reminder(seminar: Seminar, kind: str):
+    """Ids of confirmed registrations whose reminder of ``kind`` is not handled for the
+    seminar's current date."""
+    field = REMINDER_FIELDS[kind]
+    due = reminder_due_at(seminar, kind)
+    return Registration.objects.filter(
+        Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": due}),
+        seminar=seminar,
+        status=Registration.Status.CONFIRMED,
+    ).values_list("pk", flat=True)
 
 
 def registration_thanks_send(*, registration_id: int, actor=None) -> bool:
@@ -448,28 +551,93 @@ def registration_thanks_send(*, registration_id: int, actor=None) -> bool:
 # --- survey ---------------------------------------------------------------------------------------
 
 
+SURVEY_OPEN = "open"
+SURVEY_NOT_YET = "not_yet"
+SURVEY_ANSWERED = "answered"
+SURVEY_NOT_PARTICIPANT = "not_participant"
+SURVEY_CANCELLED = "cancelled"
+SURVEY_DISABLED = "disabled"
+SURVEY_ANSWERING = (
+    Registration.Status.CONFIRMED,
+    Registration.Status.ATTENDED,
+    Registration.Status.NO_SHOW,
+)
+
+
+def survey_availability(registration: Registration, now=None) -> str:
+    """Whether the registrant may answer the survey now. It opens when the seminar ends (not when
+    staff close it: online participants are never checked in at the door)."""
+    now = now or clock.now()
+    seminar = registration.seminar
+    if not seminar.survey_enabled:
+        return SURVEY_DISABLED
+    if seminar.status == Seminar.Status.CANCELLED:
+        return SURVEY_CANCELLED
+    if registration.status not in SURVEY_ANSWERING:
+        return SURVEY_NOT_PARTICIPANT
+    if seminar.status not in (Seminar.Status.PUBLISHED, Seminar.Status.FINISHED) or (
+        now < seminar.ends_at
+    ):
+        return SURVEY_NOT_YET
+    if SurveyResponse.objects.filter(registration=registration).exists():
+        return SURVEY_ANSWERED
+    return SURVEY_OPEN
+
+
+EXCLUSIVE_CHOICE_MESSAGE = _(
+    "「%(choice)s」は、ほかの項目と一緒には選べません。どちらかをお選びください。"
+)
+
+
+def exclusive_choice_conflict(values, exclusive, labels) -> str | None:
+    """The message for a multiple choice that combines an exclusive answer (特になし) with others,
+    or None. Shared by the form (beside the field) and the service."""
+    chosen = set(values or ())
+    for value in exclusive:
+        if value in chosen and len(chosen) > 1:
+            return EXCLUSIVE_CHOICE_MESSAGE % {"choice": labels[value]}
+    return None
+
+
 def survey_submit(
-    *, registration: Registration, satisfaction: int, usefulness: int, comment: str, actor
+    *,
+    registration: Registration,
+    satisfaction: int,
+    usefulness: int,
+    comment: str,
+    actor,
+    intentions: list[str] | None = None,
+    now=None,
 ) -> SurveyResponse:
-    """Record the participant's survey answers (once)."""
+    """Record the participant's survey answers (once, after the seminar has ended)."""
+    intentions = list(dict.fromkeys(intentions or ()))
+    labels = dict(SurveyResponse.Intention.choices)
     with transaction.atomic():
         registration = _lock_registration(registration.pk)
-        if registration.seminar.status != Seminar.Status.FINISHED or registration.status not in (
-            Registration.Status.ATTENDED,
-            Registration.Status.NO_SHOW,
-        ):
-            raise DomainError(
-                _("アンケートはセミナー終了後にご回答いただけます。"), code="not_finished"
-            )
-        if SurveyResponse.objects.filter(registration=registration).exists():
+        state = survey_availability(registration, now)
+        if state == SURVEY_ANSWERED:
             raise DomainError(
                 _("アンケートにはすでにご回答いただいています。ありがとうございました。"),
                 code="answered",
             )
+        if state != SURVEY_OPEN:
+            raise DomainError(
+                _("アンケートはセミナー終了後にご回答いただけます。"), code="not_finished"
+            )
+        if any(value not in labels for value in intentions):
+            raise DomainError(
+                _("選択肢の中からお選びください。"), code="intentions", field="intentions"
+            )
+        conflict = exclusive_choice_conflict(
+            intentions, SurveyResponse.EXCLUSIVE_INTENTIONS, labels
+        )
+        if conflict:
+            raise DomainError(conflict, code="contradictory", field="intentions")
         response = SurveyResponse.objects.create(
             registration=registration,
             satisfaction=satisfaction,
             usefulness=usefulness,
+            intentions=intentions,
             comment=comment,
         )
         audit_record(actor=actor, action="seminar_survey.submit", obj=registration)

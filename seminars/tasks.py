@@ -12,6 +12,7 @@ from .services import (
     REMINDER_EVE,
     registration_reminder_send,
     registration_thanks_send,
+    registrations_due_for_reminder,
     reminder_due_at,
     seminar_finish,
 )
@@ -31,16 +32,11 @@ def seminar_reminders_send(now=None) -> dict:
         starts_at__lte=now + datetime.timedelta(days=21),
     )
     for seminar in upcoming:
-        for kind, field in (
-            (REMINDER_EVE, "reminder_eve_at"),
-            (REMINDER_EARLY, "reminder_early_at"),
-        ):
+        # The day-before reminder first: once it is due, it supersedes the earlier one.
+        for kind in (REMINDER_EVE, REMINDER_EARLY):
             if reminder_due_at(seminar, kind) > now:
                 continue
-            ids = Registration.objects.filter(
-                seminar=seminar, status=Registration.Status.CONFIRMED, **{f"{field}__isnull": True}
-            ).values_list("pk", flat=True)
-            for registration_id in list(ids):
+            for registration_id in list(registrations_due_for_reminder(seminar, kind)):
                 result["reminders"] += bool(
                     write_isolated(
                         f"seminar registration {registration_id} reminder {kind}",

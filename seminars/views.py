@@ -46,18 +46,24 @@ def seminar_detail(request, pk):
                 seminar_id=seminar.pk,
                 participant=form.participant_data(),
                 organisation_data=form.organisation_data(),
-                join_waitlist=form.cleaned_data["join_waitlist"],
                 actor=company_actor(form.cleaned_data["email"]),
                 language=current_language(),
+                **form.registration_choice(),
             )
+        except services.SeatsFullError as error:
+            error.add_to_form(form)
+            form.offer_alternatives(requested=error.requested, alternatives=error.alternatives)
+            is_open = services.registration_is_open(seminar)
         except DomainError as error:
             if error.code == "duplicate":
                 resend_form = ResendForm(initial={"email": form.cleaned_data["email"]})
             error.add_to_form(form)
             is_open = services.registration_is_open(seminar)
         else:
-            query = urlencode({"result": registration.status})
-            return redirect(f"{reverse('seminars:done', args=[seminar.pk])}?{query}")
+            query = {"result": registration.status, "format": registration.format}
+            if registration.requested_format:
+                query["requested"] = registration.requested_format
+            return redirect(f"{reverse('seminars:done', args=[seminar.pk])}?{urlencode(query)}")
     return render(
         request,
         "seminars/detail.html",
@@ -79,7 +85,20 @@ def registration_done(request, pk):
     result = request.GET.get("result")
     if result not in (Registration.Status.CONFIRMED, Registration.Status.WAITING):
         return redirect(seminar)
-    return render(request, "seminars/done.html", {"seminar": seminar, "result": result})
+    formats = dict(Registration.Format.choices)
+    chosen = request.GET.get("format")
+    requested = request.GET.get("requested")
+    return render(
+        request,
+        "seminars/done.html",
+        {
+            "seminar": seminar,
+            "result": result,
+            "format_label": formats.get(chosen, ""),
+            # Which format the seat is in when the chosen one was full (the page says so).
+            "requested_label": formats.get(requested, "") if requested != chosen else "",
+        },
+    )
 
 
 @login_not_required
@@ -125,13 +144,7 @@ def registration_page(request, pk):
             "seminar": seminar,
             "can_cancel": can_cancel,
             "online_url": seminar.online_url if registration.may_see_online_url else "",
-            "survey_open": (
-                seminar.status == Seminar.Status.FINISHED
-                and seminar.survey_enabled
-                and registration.status
-                in (Registration.Status.ATTENDED, Registration.Status.NO_SHOW)
-                and not hasattr(registration, "survey")
-            ),
+            "survey_state": services.survey_availability(registration),
         },
     )
 
@@ -145,6 +158,7 @@ def registration_cancel(request, pk):
                 registration=registration,
                 reason=services.SELF_CANCEL_REASON,
                 actor=company_actor(registration.email),
+                by_registrant=True,
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -162,24 +176,33 @@ def registration_cancel(request, pk):
 
 @login_not_required
 def survey(request, pk):
+    """The survey after the seminar; before it ends the page says when it opens."""
     registration = selectors.registration_get_for_portal(request, pk)
-    form = SurveyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.survey_submit(
-                registration=registration,
-                actor=company_actor(registration.email),
-                **form.cleaned_data,
-            )
-        except DomainError as error:
-            error.add_to_form(form)
-        else:
-            messages.success(request, _("アンケートにご回答いただき、ありがとうございました。"))
-            return redirect("seminars:registration", pk=registration.pk)
+    state = services.survey_availability(registration)
+    form = None
+    if state == services.SURVEY_OPEN:
+        form = SurveyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.survey_submit(
+                    registration=registration,
+                    actor=company_actor(registration.email),
+                    **form.answers(),
+                )
+            except DomainError as error:
+                error.add_to_form(form)
+            else:
+                messages.success(request, _("アンケートにご回答いただき、ありがとうございました。"))
+                return redirect("seminars:registration", pk=registration.pk)
     return render(
         request,
         "seminars/survey.html",
-        {"registration": registration, "seminar": registration.seminar, "form": form},
+        {
+            "registration": registration,
+            "seminar": registration.seminar,
+            "form": form,
+            "state": state,
+        },
     )
 
 
@@ -194,16 +217,22 @@ def _staff_seminar(request, pk) -> Seminar:
 
 
 def checkin(request, pk):
-    """Check-in at the door: search by name or kana, one tap per participant."""
+    """Check-in at the door: venue participants by default (online ones never come to the
+    door), search by name or kana, one tap per participant."""
     seminar = _staff_seminar(request, pk)
     query = request.GET.get("q", "")
+    attendance_format = selectors.checkin_format(seminar, request.GET.get("format"))
     return render(
         request,
         "seminars/checkin.html",
         {
             "seminar": seminar,
             "query": query,
-            "registrations": selectors.checkin_registrations(seminar, query),
+            "format": attendance_format,
+            "format_filters": selectors.checkin_format_filters(seminar, attendance_format),
+            "registrations": selectors.checkin_registrations(
+                seminar, query, attendance_format=attendance_format
+            ),
             "counts": selectors.seminar_counts(seminar),
         },
     )
@@ -227,8 +256,10 @@ def checkin_mark(request, pk, registration_pk):
     except DomainError as error:
         messages.error(request, error.message)
     url = reverse("seminars:checkin", args=[seminar.pk])
-    query = request.POST.get("q", "")
-    return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+    params = {
+        key: request.POST[key] for key in ("q", "format") if request.POST.get(key, "").strip()
+    }
+    return redirect(f"{url}?{urlencode(params)}" if params else url)
 
 
 PARTICIPANT_COLUMNS = [

@@ -1,8 +1,13 @@
 """Normalisation of what Japanese users type: full-width digits and letters, dash variants,
-company-name legal-form variants (DOMAIN §7)."""
+company-name legal-form variants (DOMAIN §7), amounts of yen written with 億・万.
+
+Codes (郵便番号, 電話番号, 法人番号, メールアドレス, amounts) are normalised; Japanese text keeps the
+punctuation the user typed （）「」、。 (GLOSSARY "Numbers, dates, spacing"): see
+:func:`normalize_typed_text`."""
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 # Hyphen/minus look-alikes people type in postal codes and phone numbers.
 DASHES = "-‐‑‒–—―−－ｰー─━﹣"
@@ -51,6 +56,23 @@ def normalize_text(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
+# Characters nobody means to keep as they are: half-width katakana (ｶﾀｶﾅ) and the
+# machine-dependent compatibility characters (㈱ ① Ⅱ ㍻ ㌔), which many fonts and PDFs lack.
+_COMPATIBILITY_ONLY = re.compile(
+    r"[\uFF61-\uFF9F\u2160-\u217F\u2460-\u24FF\u3200-\u32FF\u3300-\u33FF]+"
+)
+
+
+def normalize_typed_text(value: str) -> str:
+    """Free text (names, addresses, descriptions) as the user typed it, trimmed: full-width
+    punctuation （）「」、。, full-width spaces and letters stay as they are. Only half-width
+    katakana and machine-dependent characters (㈱ → (株)) are rewritten."""
+    value = _COMPATIBILITY_ONLY.sub(
+        lambda match: unicodedata.normalize("NFKC", match.group()), value or ""
+    )
+    return value.strip()
+
+
 def digits_only(value: str) -> str:
     """Digits of ``value`` after width normalisation, with dashes, spaces and brackets dropped."""
     return re.sub(r"\D", "", to_halfwidth(_DASH_RE.sub("", value or "")))
@@ -72,6 +94,106 @@ def normalize_kana(value: str) -> str:
 
 def is_katakana(value: str) -> bool:
     return bool(re.fullmatch(r"[\u30A0-\u30FF\s]+", value or ""))
+
+
+# A reading written in Latin letters, as a foreign participant writes their own name: letters
+# (accented ones too), spaces, hyphens, apostrophes and full stops (Mary-Jane O'Neil Jr.).
+_LATIN_READING = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:[ '’.\-]+[A-Za-z\u00C0-\u024F]*)*\.?")
+
+
+def normalize_latin_reading(value: str) -> str:
+    """Full-width letters to half-width, single spaces."""
+    return re.sub(r"\s+", " ", normalize_text(value))
+
+
+def is_latin_reading(value: str) -> bool:
+    return bool(_LATIN_READING.fullmatch(value or ""))
+
+
+# --- amounts of yen --------------------------------------------------------------------------
+
+_YEN_BIG_UNITS = (("兆", 10**12), ("億", 10**8), ("万", 10**4))
+_YEN_SMALL_UNITS = (("千", 1000), ("百", 100), ("十", 10))
+_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+_YEN_NOISE = re.compile(r"[\s,，、]")
+_YEN_AFFIXES = re.compile(r"^(?:金|[¥￥\\])|(?:円|えん|エン)(?:也)?$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _small_group(text: str) -> Decimal | None:
+    """A number below 10,000 written as 5000, 5千, 2千5百 or 千 (1,000)."""
+    if not text:
+        return None
+    if _NUMBER.fullmatch(text):
+        return Decimal(text)
+    total, rest = Decimal(0), text
+    for unit, size in _YEN_SMALL_UNITS:
+        if unit in rest:
+            head, rest = rest.split(unit, 1)
+            if head == "":
+                head_value = Decimal(1)
+            elif _NUMBER.fullmatch(head):
+                head_value = Decimal(head)
+            else:
+                return None
+            total += head_value * size
+    if rest:
+        if not _NUMBER.fullmatch(rest):
+            return None
+        total += Decimal(rest)
+    return total
+
+
+def parse_yen(value: str) -> int | None:
+    """An amount of yen as people write it, or None when it cannot be read.
+
+    ``50,000,000``, ``５０，０００，０００円``, ``5,000万円``, ``5千万円``, ``1億``, ``1.5億``,
+    ``1億2,000万円``, ``¥3,000,000``, ``三億円`` all read as whole yen."""
+    text = _YEN_NOISE.sub("", to_halfwidth(unicodedata.normalize("NFKC", value or "")))
+    text = _YEN_AFFIXES.sub("", text).translate(_KANJI_DIGITS)
+    if not text:
+        return None
+    total, rest, seen_unit = Decimal(0), text, False
+    try:
+        for unit, size in _YEN_BIG_UNITS:
+            if unit in rest:
+                head, rest = rest.split(unit, 1)
+                group = _small_group(head)
+                if group is None:
+                    return None
+                total += group * size
+                seen_unit = True
+        if rest:
+            group = _small_group(rest)
+            if group is None:
+                return None
+            total += group
+    except InvalidOperation:
+        return None
+    if not seen_unit and not _NUMBER.fullmatch(text) and _small_group(text) is None:
+        return None
+    if total != total.to_integral_value():
+        return None  # 1.23456円: not an amount of whole yen
+    return int(total)
+
+
+def format_yen(amount: int) -> str:
+    """100,000,000円 for 100000000."""
+    return f"{amount:,}円"
+
+
+def format_yen_japanese(amount: int) -> str:
+    """The amount the way it is said: 1億円, 5,000万円, 1億2,000万円, 3,500円."""
+    if amount == 0:
+        return "0円"
+    parts, rest = [], amount
+    for unit, size in _YEN_BIG_UNITS:
+        if rest >= size:
+            parts.append(f"{rest // size:,}{unit}")
+            rest %= size
+    if rest:
+        parts.append(f"{rest:,}")
+    return "".join(parts) + "円"
 
 
 def company_name_key(name: str) -> str:

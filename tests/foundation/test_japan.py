@@ -200,15 +200,16 @@ def test_yen_field_accepts_commas_full_width_and_yen_sign(typed, amount):
     assert form.cleaned_data["capital"] == amount
 
 
-@pytest.mark.parametrize("typed", ["5千万", "-1", "abc"])
+@pytest.mark.parametrize("typed", ["5千万だいたい", "-1", "abc"])
 def test_yen_field_rejects_politely(typed):
     form = CapitalForm({"capital": typed})
     assert not form.is_valid()
-    assert form.errors["capital"][0] in (
-        "金額は数字で入力してください（例：50,000,000）。",
-        "この値は 0 以上でなければなりません。",
+    assert form.errors["capital"][0] == (
+        "金額を読み取れませんでした。数字か「億」「万」を使って入力してください"
+        "（例：50,000,000、5,000万円、1億）。"
     )
-    assert 'inputmode="numeric"' in str(form["capital"])
+    # 「1億」 needs the full keyboard, not the numeric pad.
+    assert 'inputmode="text"' in str(form["capital"])
 
 
 # --- phones, kana, names ------------------------------------------------------------------------

@@ -595,6 +595,10 @@ TARGETS = {
     "school:attendance": ("GET", lambda w: reverse("school:attendance", args=[w.cohort.pk])),
     "school:coaching": ("GET", lambda w: reverse("school:coaching", args=[w.cohort.pk])),
     "school:certificates": ("GET", lambda w: reverse("school:certificates", args=[w.cohort.pk])),
+    "school:certificates_issue_all": (
+        "POST",
+        lambda w: reverse("school:certificates_issue_all", args=[w.cohort.pk]),
+    ),
     "school:certificate_issue": (
         "POST",
         lambda w: reverse("school:certificate_issue", args=[w.cohort.pk, w.participant_a.pk]),
@@ -687,6 +691,10 @@ TARGETS = {
         "GET",
         lambda w: reverse("admin:dispatch_dispatch_completion_allow", args=[w.dispatch_a.pk]),
     ),
+    "admin:seminars_seminar_cancel": (
+        "GET",
+        lambda w: reverse("admin:seminars_seminar_cancel", args=[w.seminar.pk]),
+    ),
 }
 
 # These change the visitor's session (log out, end the link session, open another link, switch
@@ -770,6 +778,7 @@ MATRIX = {
     "school:attendance":                       (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "school:coaching":                         (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "school:certificates":                     (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
+    "school:certificates_issue_all":           (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    GO),
     "school:certificate_issue":                (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    GO),
     "school:certificate_download":             (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
 
@@ -802,6 +811,8 @@ MATRIX = {
     "admin:privacy_privacyrequest_erase":      (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  F403),
     "admin:dispatch_dispatch_visit_cancel":    (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
     "admin:dispatch_dispatch_completion_allow": (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,   GO),
+    # the confirmation page of 「セミナーを中止し、申込者に通知する」 (a GET changes nothing)
+    "admin:seminars_seminar_cancel":           (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
 }
 
 # Every registered ModelAdmin, generically: which of its pages the desk and the administrator may

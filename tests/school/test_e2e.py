@@ -50,8 +50,55 @@ def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
     page.goto(f"{live_server.url}/school/staff/cohorts/{cohort.pk}/roster/")
     row = page.locator("#roster-table tbody tr").first
     expect(row).to_contain_text("株式会社あおば翻訳")
-    expect(row).to_contain_text("翻訳/通訳/速記業")
+    expect(row).to_contain_text("翻訳／通訳／速記業")  # typed punctuation is kept
     expect(row).to_contain_text("業務部 課長")
     page.screenshot(path=str(artifacts_dir / "school-roster.png"), full_page=True)
     application.refresh_from_db()
     assert (application.status, application.roster_number) == (Application.Status.ACCEPTED, 1)
+
+
+def test_staff_issues_all_certificates_of_the_first_cohort_in_one_action(
+    page, live_server, desk_user, artifacts_dir
+):
+    import io
+
+    from kosha_portal.documents.models import GeneratedDocument
+    from school import demo, services
+    from school.models import Certificate, Cohort
+
+    demo.load(io.StringIO())  # 第1期 as on the leaflet: 12 companies, 21 participants
+    first = Cohort.objects.get(number=1)
+    page.set_default_timeout(180_000)  # 19 certificates and the combined PDF render in-process
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("ユーザー名").fill(desk_user.username)
+    page.get_by_label("パスワード").fill("pw-12345678")
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server.url}/school/staff/cohorts/{first.pk}/certificates/")
+    page.get_by_role(
+        "button", name="修了基準を満たした全員の修了証を発行する（未発行19名）"
+    ).click()
+    expect(
+        page.get_by_text("19名の修了証を発行しました（発行済み0名を含む全19名分）")
+    ).to_be_visible()
+    expect(page.get_by_text("修了基準に達していない2名には発行していません。")).to_be_visible()
+
+    assert Certificate.objects.filter(participant__application__cohort=first).count() == 19
+    singles = GeneratedDocument.objects.filter(kind=services.CERTIFICATE_KIND)
+    assert singles.filter(status=GeneratedDocument.Status.READY).count() == 19
+    bundle = GeneratedDocument.objects.get(kind=services.CERTIFICATES_BUNDLE_KIND)
+    assert (bundle.status, bundle.page_count) == (GeneratedDocument.Status.READY, 19)
+
+    page.reload()
+    link = page.get_by_role("link", name="印刷用PDF（全員分19名・19ページ）")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "shuryosho-1-all.pdf"
+    expect(page.locator("#participant-" + str(singles.first().object_id))).to_contain_text("修了証")
+    page.screenshot(path=str(artifacts_dir / "school-certificates-issued.png"), full_page=True)
+
+    # 第1期 ran from October 2023 to January 2024: its attendance headers carry the years.
+    page.goto(f"{live_server.url}/school/staff/cohorts/{first.pk}/attendance/")
+    expect(page.locator("thead")).to_contain_text("2023/10/5")
+    expect(page.locator("thead")).to_contain_text("2024/1/18")

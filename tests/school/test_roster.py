@@ -231,6 +231,26 @@ def test_import_reads_shift_jis_csv():
     assert [a.organisation.name for a in created] == ["株式会社みなと運輸", "カフェ・ソレイユ"]
 
 
+@pytest.mark.django_db
+def test_import_keeps_typed_punctuation_and_normalises_codes():
+    cohort = recruiting_cohort()
+    row = [
+        "１",
+        "株式会社あおば（本店）",
+        "翻訳／通訳／速記業",
+        "林 真理",
+        "ハヤシ マリ",
+        "業務部",
+        "課長",
+    ]
+    rows = roster_io.roster_file_read(_csv_upload([[*row, "ＨＡＹＡＳＨＩ@aoba.example.jp"]]))
+    (application,) = services.roster_import(cohort=cohort, rows=rows, actor="desk")
+    assert application.roster_number == 1
+    assert application.organisation.name == "株式会社あおば（本店）"
+    assert application.main_business == "翻訳／通訳／速記業"
+    assert application.participants.get().email == "hayashi@aoba.example.jp"
+
+
 def test_exports_keep_a_formula_like_entry_as_text(db):
     from tests.factories import OrganisationFactory
 

@@ -68,3 +68,115 @@ def test_staff_checks_an_attendee_in_on_a_tablet(page, live_server, artifacts_di
     assert page.evaluate("document.documentElement.scrollWidth") <= 600
     page.screenshot(path=str(artifacts_dir / "seminar-checkin-tablet.png"), full_page=True)
     assert Registration.objects.get(pk=sato.pk).status == "attended"
+
+
+def _login(page, live_server, username, next_url=""):
+    page.goto(f"{live_server.url}/login/" + (f"?next={next_url}" if next_url else ""))
+    page.get_by_label(re.compile("ユーザー名|ユーザ名|Username", re.I)).fill(username)
+    page.get_by_label(re.compile("パスワード|Password", re.I)).fill("pw-12345678")
+    page.get_by_role("button", name="ログイン", exact=True).click()
+
+
+def test_staff_cancels_a_seminar_through_the_confirmation_page(
+    page, live_server, artifacts_dir, desk_user
+):
+    import base64
+
+    import icalendar
+
+    from seminars.models import Seminar
+
+    page.set_default_timeout(15_000)
+    seminar = SeminarFactory(venue_seats=1, online_seats=5)
+    confirmed = register(seminar, 1)
+    waiting = register(seminar, 2)
+    reason = "講師の急病のため、やむを得ず中止いたします。"
+    _login(page, live_server, desk_user.username)
+
+    # The reason is typed and saved on the seminar first...
+    page.goto(f"{live_server.url}/admin/seminars/seminar/{seminar.pk}/change/")
+    page.locator("#id_cancel_reason").fill(reason)
+    page.locator('input[name="_continue"]').click()
+    page.get_by_text("変更しました").first.wait_for()
+
+    # ...then the action asks for confirmation before anything happens.
+    page.goto(f"{live_server.url}/admin/seminars/seminar/")
+    page.locator(f'input[name="_selected_action"][value="{seminar.pk}"]').check()
+    page.locator('select[name="action"]').select_option("cancel")
+    page.locator('button[name="index"]').click()
+    page.get_by_role("heading", name="セミナーの中止の確認").wait_for()
+    page.get_by_text("お知らせを送る方：2名（参加確定1名、キャンセル待ち1名）").wait_for()
+    field = page.locator(f"#id_reason_{seminar.pk}")
+    assert field.input_value() == reason  # not lost
+    assert Seminar.objects.get(pk=seminar.pk).status == "published"
+    page.screenshot(path=str(artifacts_dir / "seminar-cancel-confirmation.png"), full_page=True)
+
+    page.get_by_role("button", name="セミナーを中止し、申込者に通知する").click()
+    page.get_by_text("申込者2名に中止のお知らせを送りました").wait_for()
+    seminar.refresh_from_db()
+    assert (seminar.status, seminar.cancel_reason) == ("cancelled", reason)
+    mails = OutboundEmail.objects.filter(template="seminars/emails/seminar_cancelled")
+    assert sorted(mails.values_list("to", flat=True)) == sorted([confirmed.email, waiting.email])
+    to_confirmed = mails.get(to=confirmed.email)
+    assert reason in to_confirmed.body_text
+    calendar = icalendar.Calendar.from_ical(
+        base64.b64decode(to_confirmed.attachments[0]["content"])
+    )
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(next(iter(calendar.walk("VEVENT")))["UID"]) == confirmed.ics_uid
+
+    page.goto(f"{live_server.url}/seminars/{seminar.pk}/")
+    page.get_by_text(reason).wait_for()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_top_menu_keeps_its_words_whole_at_820_px(
+    page, live_server, artifacts_dir, desk_user, language
+):
+    page.set_default_timeout(10_000)
+    page.set_viewport_size({"width": 820, "height": 900})
+    _login(page, live_server, desk_user.username)
+    if language == "en":
+        page.goto(f"{live_server.url}/")
+        page.locator('#language-form button[value="en"]').click()
+        page.wait_for_load_state()
+    page.goto(f"{live_server.url}/")
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll('#main-nav .nav-link, #main-nav .navbar-text')]
+            .filter(el => el.offsetParent !== null)
+            .filter(el => {
+              const range = document.createRange();
+              range.selectNodeContents(el);
+              const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+              return lines.size > 1;
+            })
+            .map(el => el.textContent.trim())"""
+    )
+    page.screenshot(path=str(artifacts_dir / f"top-menu-820-{language}.png"))
+    assert broken == []
+    assert page.locator("#main-nav").is_visible()  # the menu is shown, not collapsed
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+
+
+def test_checkin_on_a_tablet_shows_the_venue_by_default(
+    page, live_server, artifacts_dir, desk_user
+):
+    page.set_default_timeout(10_000)
+    seminar = SeminarFactory(venue_seats=10, online_seats=10)
+    register(seminar, 1, name="会場 一郎", name_kana="カイジョウ イチロウ")
+    register(seminar, 2, fmt="online", name="遠隔 花子", name_kana="エンカク ハナコ")
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
+    _login(page, live_server, desk_user.username, f"/seminars/{seminar.pk}/checkin/")
+    list_ = page.locator("#checkin-list")
+    list_.get_by_text("会場 一郎").wait_for()
+    assert list_.get_by_text("遠隔 花子").count() == 0
+    button = page.get_by_role("button", name="会場 一郎 さんを出席にする")
+    assert button.bounding_box()["height"] >= 44  # a finger-sized target
+    button.click()
+    page.get_by_text("会場 一郎 さんの出席を記録しました").wait_for()
+    assert page.get_by_role("link", name="会場（1名）").get_attribute("aria-current") == "true"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    page.screenshot(path=str(artifacts_dir / "seminar-checkin-ipad.png"), full_page=True)
+    page.get_by_role("link", name="オンライン（1名）").click()
+    list_.get_by_text("遠隔 花子").wait_for()
+    assert list_.get_by_text("会場 一郎").count() == 0

@@ -43,7 +43,9 @@ def test_cancellation_promotes_exactly_one_waiting_registrant():
     waiting = [register(seminar, n) for n in (3, 4, 5)]
     before = set(OutboundEmail.objects.values_list("pk", flat=True))
 
-    services.registration_cancel(registration=confirmed[0], reason="都合", actor="test")
+    services.registration_cancel(
+        registration=confirmed[0], reason="都合", actor="test", by_registrant=True
+    )
     new_mail = OutboundEmail.objects.exclude(pk__in=before)
 
     statuses = dict(Registration.objects.values_list("pk", "status"))
