@@ -1,13 +1,16 @@
 import logging
 import re
 
-# Personal access links carry a secret token in the path; addresses are personal data.
-_TOKEN_PATH = re.compile(r"(/(?:access|a)/)[A-Za-z0-9_\-]{16,}")
+# Personal access links, invitations and password resets carry a secret token in the path;
+# addresses are personal data.
+_TOKEN_PATH = re.compile(r"(/(?:access|a|account/invitation)/)[A-Za-z0-9_\-]{16,}")
+_RESET_PATH = re.compile(r"(/account/password/reset/[A-Za-z0-9_\-]+/)[0-9a-z]+-[0-9a-f]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
 def redact(text: str) -> str:
     text = _TOKEN_PATH.sub(r"\1[redacted]", text)
+    text = _RESET_PATH.sub(r"\1[redacted]", text)
     return _EMAIL.sub("[email]", text)
 
 
