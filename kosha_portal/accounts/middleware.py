@@ -82,8 +82,10 @@ class StaffSessionTimeoutMiddleware:
 # --- the second factor ---------------------------------------------------------------------------
 
 # What a session that passed the password but not yet the second factor may open: the factor's
-# own pages, logging out, the language switch. Public pages (login_not_required) stay public.
+# own pages, logging out, the language switch, the health check. Not even the public pages: some
+# of them (an attachment, a PDF) also serve staff, whom they recognise by request.user.
 UNVERIFIED_ALLOWED = {
+    "healthz",
     "accounts:otp_verify",
     "accounts:otp_setup",
     "accounts:logout",
@@ -95,9 +97,8 @@ UNVERIFIED_ALLOWED = {
 
 class SecondFactorMiddleware:
     """Staff, administrators and (by default) experts reach nothing but the second-factor pages
-    until their session has passed it: every login-required page and every page of the admin
-    site (whose own views are public to Django and check staff themselves) sends them to the
-    code page, or to the enrolment of an authenticator app when they have none yet.
+    until their session has passed it: every other page, the admin site's included, sends them
+    to the code page, or to the enrolment of an authenticator app when they have none yet.
 
     It also keeps the login index (LoginSession) pointing at the session when its key changes."""
 
@@ -126,10 +127,6 @@ class SecondFactorMiddleware:
         match = request.resolver_match
         name = match.view_name if match else ""
         if name in UNVERIFIED_ALLOWED:
-            return None
-        admin_prefix = "/" + settings.ADMIN_URL.lstrip("/")
-        in_admin = request.path.startswith(admin_prefix)
-        if not in_admin and not getattr(view_func, "login_required", True):
             return None
         if name == "admin:login":
             next_url = request.GET.get("next") or reverse("admin:index")

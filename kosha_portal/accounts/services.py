@@ -613,8 +613,9 @@ def _new_recovery_code() -> str:
 
 def totp_device_confirm(*, device, code: str, name: str, request) -> list[str]:
     """Confirm a pending authenticator device with a code from the app: it counts from now on,
-    the session is verified with it, the user is told by email, and the first device comes with
-    recovery codes (returned, to be shown once; empty for a further device)."""
+    the session is verified with it, the user is told by email, and when the user has no
+    recovery codes left (the first device) new ones come with it (returned, to be shown once;
+    empty otherwise)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = device.user

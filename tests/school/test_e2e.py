@@ -10,7 +10,7 @@ from .factories import recruiting_cohort
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
+def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir, browser_login):
     cohort = recruiting_cohort(capacity=12)
     page.set_default_timeout(8000)
 
@@ -37,10 +37,7 @@ def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
     application = Application.objects.get(organisation__name="株式会社あおば翻訳")
     assert application.status == Application.Status.SUBMITTED
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(desk_user.username)
-    page.get_by_label("パスワード").fill("pw-12345678")
-    page.get_by_role("button", name="ログイン").click()
+    browser_login(page, desk_user)  # password and second factor (tests/conftest.py)
     page.goto(f"{live_server.url}/admin/school/application/")
     page.locator(f'input[name="_selected_action"][value="{application.pk}"]').check()
     page.locator('select[name="action"]').select_option("accept")

@@ -51,16 +51,16 @@ def test_register_find_confirmation_and_cancel_through_the_personal_link(
     assert Registration.objects.get(pk=waiting.pk).status == "confirmed"
 
 
-def test_staff_checks_an_attendee_in_on_a_tablet(page, live_server, artifacts_dir, desk_user):
+def test_staff_checks_an_attendee_in_on_a_tablet(
+    page, live_server, artifacts_dir, desk_user, browser_login
+):
     page.set_default_timeout(10_000)
     seminar = SeminarFactory(venue_seats=10)
     register(seminar, 1)
     sato = register(seminar, 2, name="佐藤 次郎", name_kana="サトウ ジロウ")
     page.set_viewport_size({"width": 600, "height": 900})
-    page.goto(f"{live_server.url}/login/?next=/seminars/{seminar.pk}/checkin/")
-    page.get_by_label(re.compile("ユーザー名|ユーザ名|Username", re.I)).fill("desk1")
-    page.get_by_label(re.compile("パスワード|Password", re.I)).fill("pw-12345678")
-    page.get_by_role("button", name="ログイン", exact=True).click()
+    browser_login(page, desk_user)  # password and second factor (tests/conftest.py)
+    page.goto(f"{live_server.url}/seminars/{seminar.pk}/checkin/")
     page.get_by_label("氏名・フリガナ・事業者名で検索").fill("さとう")
     page.get_by_role("button", name="検索").click()
     page.get_by_role("button", name="佐藤 次郎 さんを出席にする").click()
