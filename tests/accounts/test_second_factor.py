@@ -63,7 +63,7 @@ def test_without_an_authenticator_the_officer_is_sent_to_enrolment(
     assert client.get(response["Location"]).status_code == 200
 
 
-def _staff_urls(world, role):
+def _staff_urls(objects, role):
     """Every URL of the permission matrix that the role may open and a visitor without a login
     may not, and every ModelAdmin page the role may open."""
     column, anon = ROLES.index(role), ROLES.index("anon")
@@ -72,7 +72,7 @@ def _staff_urls(world, role):
         if name in UNVERIFIED_ALLOWED or name in {"accounts:logout", "admin:logout"}:
             continue
         if cells[column] in ALLOWED and cells[anon] not in ALLOWED:
-            yield name, method, build(world)
+            yield name, method, build(objects)
     for model in admin.site._registry:
         rights = ADMIN_RIGHTS[model._meta.label_lower][STAFF_ROLES.index(role)]
         obj = model._default_manager.order_by("pk").first()
