@@ -208,6 +208,10 @@ AXES_CLIENT_IP_CALLABLE = "kosha_portal.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "kosha_portal.accounts.views.locked_out"
 # The database handler (the default) keeps attempts in PostgreSQL: lockouts work without Redis.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Every failed password is also kept one by one (time and client address): the account's page in
+# the admin and the user's own security page list the latest ones. At most this many per user.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 300
 # Personal links for company contacts (see kosha_portal.accounts).
 ACCESS_LINK_LIFETIME_DAYS = env.int("ACCESS_LINK_LIFETIME_DAYS", default=180)
 
