@@ -16,7 +16,7 @@ def officer(make_user):
 
 
 @pytest.fixture
-def device(officer):
+def officer_device(officer):
     return authenticator_for(officer)
 
 

@@ -119,7 +119,7 @@ def test_adding_a_role_ends_no_session(admin_client, officer):
 
 
 def test_an_administrator_resets_another_users_second_factor_with_a_reason(
-    admin_client, officer, device, django_capture_on_commit_callbacks, mailoutbox
+    admin_client, officer, officer_device, django_capture_on_commit_callbacks, mailoutbox
 ):
     session = Client()
     session.force_login(officer)
@@ -156,7 +156,7 @@ def test_desk_staff_cannot_reset_or_stop_accounts(desk_client, officer):
 
 
 def test_the_admin_shows_last_login_devices_and_failed_attempts(
-    admin_client, officer, device, make_user
+    admin_client, officer, officer_device, make_user
 ):
     from axes.models import AccessAttempt, AccessFailureLog
 
@@ -167,7 +167,7 @@ def test_the_admin_shows_last_login_devices_and_failed_attempts(
     assert AccessAttempt.objects.filter(username=officer.username).exists()
     login = Client()
     login.post("/login/", {"username": officer.username, "password": "Kanda-sakuma-19"})
-    login.post("/login/verify/", {"code": totp_now(device)})
+    login.post("/login/verify/", {"code": totp_now(officer_device)})
     listing = admin_client.get("/admin/auth/user/").content.decode()
     assert "1台" in listing and "未登録" in listing  # the officer's device; the newcomer has none
     page = admin_client.get(f"/admin/auth/user/{officer.pk}/change/").content.decode()
@@ -178,9 +178,7 @@ def test_the_admin_shows_last_login_devices_and_failed_attempts(
     assert "delete/" not in page  # accounts are stopped, not deleted
 
 
-def test_the_admin_account_list_runs_the_same_queries_for_one_and_for_many(
-    admin_client, make_user
-):
+def test_the_admin_account_list_runs_the_same_queries_for_one_and_for_many(admin_client, make_user):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -195,11 +193,11 @@ def test_the_admin_account_list_runs_the_same_queries_for_one_and_for_many(
     assert count() == one
 
 
-def test_a_user_sees_their_own_recent_logins_and_failures(client, officer, device):
+def test_a_user_sees_their_own_recent_logins_and_failures(client, officer, officer_device):
     Client().post("/login/", {"username": officer.username, "password": "wrong"})
     other = Client(HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari")
     other.post("/login/", {"username": officer.username, "password": "Kanda-sakuma-19"})
-    other.post("/login/verify/", {"code": totp_now(device)})
+    other.post("/login/verify/", {"code": totp_now(officer_device)})
     other.post("/logout/")
     client.force_login(officer)
     page = client.get("/account/security/").content.decode()

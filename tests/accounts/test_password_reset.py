@@ -36,7 +36,7 @@ def test_an_unknown_address_gets_the_same_answer_and_nothing_is_sent(
 
 
 def test_a_reset_link_sets_a_new_password_and_ends_the_other_sessions(
-    client, officer, device, django_capture_on_commit_callbacks, mailoutbox
+    client, officer, officer_device, django_capture_on_commit_callbacks, mailoutbox
 ):
     elsewhere = Client()
     elsewhere.force_login(officer)
@@ -64,7 +64,7 @@ def test_a_reset_link_sets_a_new_password_and_ends_the_other_sessions(
     fresh = Client()
     fresh.post("/login/", {"username": officer.username, "password": "Sakuma-cho-2026"})
     assert fresh.get("/admin/")["Location"].startswith("/login/verify/")
-    assert fresh.post("/login/verify/", {"code": totp_now(device)}).status_code == 302
+    assert fresh.post("/login/verify/", {"code": totp_now(officer_device)}).status_code == 302
 
 
 def test_reset_requests_are_limited_per_client_address(
@@ -72,7 +72,10 @@ def test_reset_requests_are_limited_per_client_address(
 ):
     settings.PASSWORD_RESET_RATE_LIMIT = 2
     for n in range(2):
-        assert _request(client, f"x{n}@example.jp", django_capture_on_commit_callbacks).status_code == 302
+        assert (
+            _request(client, f"x{n}@example.jp", django_capture_on_commit_callbacks).status_code
+            == 302
+        )
     refused = _request(client, officer.email, django_capture_on_commit_callbacks)
     assert refused.status_code == 429 and "Retry-After" in refused
     assert not OutboundEmail.objects.exists()
@@ -111,7 +114,9 @@ def test_the_login_pages_link_to_the_reset(client):
     assert RESET in client.get("/admin/login/").content.decode()
 
 
-def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, officer, device):
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(
+    client, officer, officer_device
+):
     elsewhere = Client()
     elsewhere.force_login(officer)
     client.force_login(officer)

@@ -99,8 +99,8 @@ def test_every_staff_url_of_the_matrix_refuses_a_session_that_passed_only_the_pa
     assert checked > 60
     assert not refused, "opened without the second factor:\n  " + "\n  ".join(refused)
     # The control: the same client passes the code and the same pages open.
-    device = authenticator_for(user)
-    response = client.post(VERIFY, {"code": totp_now(device), "next": "/admin/"})
+    officer_device = authenticator_for(user)
+    response = client.post(VERIFY, {"code": totp_now(officer_device), "next": "/admin/"})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
@@ -126,10 +126,10 @@ def test_experts_may_go_without_it_when_the_setting_says_so(client, settings):
 
 
 def test_the_right_code_opens_the_admin_and_is_recorded_in_the_login_history(
-    client, officer, device, logged_in_with_password
+    client, officer, officer_device, logged_in_with_password
 ):
     logged_in_with_password(officer)
-    response = client.post(VERIFY, {"code": totp_now(device), "next": "/admin/"})
+    response = client.post(VERIFY, {"code": totp_now(officer_device), "next": "/admin/"})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
     login = LoginSession.objects.get(user=officer)
@@ -138,17 +138,19 @@ def test_the_right_code_opens_the_admin_and_is_recorded_in_the_login_history(
     assert login.session_key == client.session.session_key
 
 
-def test_a_wrong_code_is_refused_beside_the_field(client, officer, device, logged_in_with_password):
+def test_a_wrong_code_is_refused_beside_the_field(
+    client, officer, officer_device, logged_in_with_password
+):
     logged_in_with_password(officer)
-    wrong = f"{(int(totp_now(device)) + 1) % 1_000_000:06d}"
+    wrong = f"{(int(totp_now(officer_device)) + 1) % 1_000_000:06d}"
     response = client.post(VERIFY, {"code": wrong, "next": "/admin/"})
     assert response.status_code == 200
     assert "確認コードが正しくないか、すでに使われています。" in response.content.decode()
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_replayed_code_is_refused(client, officer, device, logged_in_with_password):
-    code = totp_now(device)
+def test_a_replayed_code_is_refused(client, officer, officer_device, logged_in_with_password):
+    code = totp_now(officer_device)
     logged_in_with_password(officer)
     assert client.post(VERIFY, {"code": code})["Location"] == "/after-login/"
     # Someone who saw the code tries it in another session, in the same 30 seconds.
@@ -158,33 +160,33 @@ def test_a_replayed_code_is_refused(client, officer, device, logged_in_with_pass
     assert response.status_code == 200
     assert other.get("/admin/").status_code == 302
     # The control: the next code (30 seconds later) is accepted.
-    device.refresh_from_db()
-    device.throttle_reset()
-    assert other.post(VERIFY, {"code": totp_now(device, offset_steps=1)}).status_code == 302
+    officer_device.refresh_from_db()
+    officer_device.throttle_reset()
+    assert other.post(VERIFY, {"code": totp_now(officer_device, offset_steps=1)}).status_code == 302
 
 
 def test_after_a_wrong_code_even_the_right_one_waits_a_moment(
-    client, officer, device, time_machine
+    client, officer, officer_device, time_machine
 ):
     password_only_login(client, officer)
     client.post(VERIFY, {"code": "000000"})
-    response = client.post(VERIFY, {"code": totp_now(device)})
+    response = client.post(VERIFY, {"code": totp_now(officer_device)})
     assert "少し時間をおいてから" in response.content.decode()
     assert client.get("/admin/").status_code == 302
     time_machine.shift(2)  # django-otp's delay after one failure: 1 second
-    assert client.post(VERIFY, {"code": totp_now(device)}).status_code == 302
+    assert client.post(VERIFY, {"code": totp_now(officer_device)}).status_code == 302
     assert client.get("/admin/").status_code == 200
 
 
 def test_too_many_tries_for_one_account_are_stopped(
-    client, officer, device, settings, time_machine
+    client, officer, officer_device, settings, time_machine
 ):
     settings.OTP_VERIFY_RATE_LIMIT = 2
     password_only_login(client, officer)
     for _ in range(2):
         client.post(VERIFY, {"code": "000000"})
         time_machine.shift(10)
-    response = client.post(VERIFY, {"code": totp_now(device)})
+    response = client.post(VERIFY, {"code": totp_now(officer_device)})
     assert "少し時間をおいてから" in response.content.decode()
     assert client.get("/admin/").status_code == 302
 
@@ -196,7 +198,7 @@ def _recovery_codes(client, officer):
 
 
 def test_a_recovery_code_works_once_and_the_user_is_told(
-    client, officer, device, django_capture_on_commit_callbacks, mailoutbox
+    client, officer, officer_device, django_capture_on_commit_callbacks, mailoutbox
 ):
     codes = _recovery_codes(client, officer)
     password_only_login(client, officer)
@@ -241,8 +243,8 @@ def _enrol(client, *, name="業務用スマートフォン", next_url="/admin/")
     assert page.status_code == 200
     html = page.content.decode()
     secret = re.search(r'<code id="totp-secret"[^>]*>([A-Z2-7 ]+)</code>', html).group(1)
-    device = TOTPDevice.objects.get(user=page.wsgi_request.user, confirmed=False)
-    return html, secret, device
+    officer_device = TOTPDevice.objects.get(user=page.wsgi_request.user, confirmed=False)
+    return html, secret, officer_device
 
 
 def test_enrolment_shows_a_server_rendered_qr_code_and_the_key_then_ten_recovery_codes_once(
@@ -253,15 +255,18 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_the_key_then_ten_recovery
 
     newcomer = make_user("newcomer", role="desk_staff", is_staff=True)
     password_only_login(client, newcomer)
-    html, secret, device = _enrol(client)
+    html, secret, officer_device = _enrol(client)
     assert "<svg" in html and "<script" not in html.split("<main", 1)[1].split("</main>")[0]
-    assert secret.replace(" ", "") == base64.b32encode(binascii.unhexlify(device.key)).decode()
+    assert (
+        secret.replace(" ", "") == base64.b32encode(binascii.unhexlify(officer_device.key)).decode()
+    )
     # The page shows the same pending device when reloaded.
-    assert _enrol(client)[2].pk == device.pk
+    assert _enrol(client)[2].pk == officer_device.pk
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            SETUP, {"code": totp_now(device), "name": "業務用スマートフォン", "next": "/admin/"}
+            SETUP,
+            {"code": totp_now(officer_device), "name": "業務用スマートフォン", "next": "/admin/"},
         )
     assert response["Location"].startswith("/account/security/recovery-codes/")
     codes_page = client.get(response["Location"])
@@ -271,8 +276,8 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_the_key_then_ten_recovery
     # Shown once: the same page now sends the user to the security page.
     assert client.get(response["Location"])["Location"] == "/account/security/"
     assert client.get("/admin/").status_code == 200
-    device.refresh_from_db()
-    assert device.confirmed and device.name == "業務用スマートフォン"
+    officer_device.refresh_from_db()
+    assert officer_device.confirmed and officer_device.name == "業務用スマートフォン"
     notice = mailoutbox[-1]
     assert notice.to == [newcomer.email] and "新しい認証アプリが登録されました" in notice.subject
     assert "業務用スマートフォン" in notice.body
@@ -281,27 +286,29 @@ def test_enrolment_shows_a_server_rendered_qr_code_and_the_key_then_ten_recovery
 def test_enrolment_refuses_a_wrong_code_and_keeps_the_device_pending(client, make_user):
     newcomer = make_user("newcomer", role="desk_staff", is_staff=True)
     password_only_login(client, newcomer)
-    _html, _secret, device = _enrol(client)
+    _html, _secret, officer_device = _enrol(client)
     response = client.post(SETUP, {"code": "123456", "name": "x"})
     assert response.status_code == 200
     assert "確認コードが正しくありません" in response.content.decode()
-    device.refresh_from_db()
-    assert not device.confirmed
+    officer_device.refresh_from_db()
+    assert not officer_device.confirmed
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_second_device_needs_the_password_and_a_code_again(client, officer, device, settings):
+def test_a_second_device_needs_the_password_and_a_code_again(
+    client, officer, officer_device, settings
+):
     _recovery_codes(client, officer)
     client.force_login(officer)
     response = client.get(SETUP)
     assert response["Location"].startswith("/account/security/confirm/")
     wrong = client.post(
-        "/account/security/confirm/", {"password": "wrong", "code": totp_now(device)}
+        "/account/security/confirm/", {"password": "wrong", "code": totp_now(officer_device)}
     )
     assert "パスワードが正しくありません" in wrong.content.decode()
     response = client.post(
         "/account/security/confirm/",
-        {"password": "Kanda-sakuma-19", "code": totp_now(device), "next": SETUP},
+        {"password": "Kanda-sakuma-19", "code": totp_now(officer_device), "next": SETUP},
     )
     assert response["Location"] == SETUP
     _html, _secret, second = _enrol(client)
@@ -312,7 +319,7 @@ def test_a_second_device_needs_the_password_and_a_code_again(client, officer, de
 
 
 def test_a_device_is_removed_after_reauthentication_but_never_the_last_one(
-    client, officer, device, time_machine
+    client, officer, officer_device, time_machine
 ):
     spare = TOTPDevice.objects.create(user=officer, name="予備", confirmed=True)
     client.force_login(officer)
@@ -320,16 +327,17 @@ def test_a_device_is_removed_after_reauthentication_but_never_the_last_one(
     assert client.post(url)["Location"].startswith("/account/security/confirm/")
     assert TOTPDevice.objects.filter(pk=spare.pk).exists()
     client.post(
-        "/account/security/confirm/", {"password": "Kanda-sakuma-19", "code": totp_now(device)}
+        "/account/security/confirm/",
+        {"password": "Kanda-sakuma-19", "code": totp_now(officer_device)},
     )
     assert client.get(url).status_code == 200  # the confirmation page
     assert client.post(url)["Location"] == "/account/security/"
     assert not TOTPDevice.objects.filter(pk=spare.pk).exists()
     assert AuditEvent.objects.filter(action="account.device_remove").count() == 1
     # The last one stays (the account would have no second factor left).
-    response = client.post(reverse("accounts:device_remove", args=[device.pk]), follow=True)
+    response = client.post(reverse("accounts:device_remove", args=[officer_device.pk]), follow=True)
     assert "最後の認証アプリは削除できません" in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert TOTPDevice.objects.filter(pk=officer_device.pk).exists()
     # The re-authentication lasts ACCOUNT_REAUTH_MINUTES.
     spare = TOTPDevice.objects.create(user=officer, name="予備2", confirmed=True)
     time_machine.shift(11 * 60)
@@ -344,13 +352,16 @@ def test_nobody_removes_another_users_device(client, officer, make_user):
     assert client.get(reverse("accounts:device_remove", args=[theirs.pk])).status_code == 404
 
 
-def test_new_recovery_codes_replace_the_old_ones_after_reauthentication(client, officer, device):
+def test_new_recovery_codes_replace_the_old_ones_after_reauthentication(
+    client, officer, officer_device
+):
     old = _recovery_codes(client, officer)
     client.force_login(officer)
     response = client.post("/account/security/recovery-codes/")
     assert response["Location"].startswith("/account/security/confirm/")
     client.post(
-        "/account/security/confirm/", {"password": "Kanda-sakuma-19", "code": totp_now(device)}
+        "/account/security/confirm/",
+        {"password": "Kanda-sakuma-19", "code": totp_now(officer_device)},
     )
     response = client.post("/account/security/recovery-codes/")
     page = client.get(response["Location"]).content.decode()
@@ -359,7 +370,7 @@ def test_new_recovery_codes_replace_the_old_ones_after_reauthentication(client, 
     assert RecoveryCode.objects.filter(device__user=officer).count() == 10
 
 
-def test_the_login_page_logs_in_and_then_asks_for_the_code(client, officer, device):
+def test_the_login_page_logs_in_and_then_asks_for_the_code(client, officer, officer_device):
     response = client.post(
         "/login/", {"username": officer.username, "password": "Kanda-sakuma-19"}, follow=True
     )
