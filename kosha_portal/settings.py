@@ -232,11 +232,11 @@ ACCOUNT_REAUTH_MINUTES = env.int("ACCOUNT_REAUTH_MINUTES", default=10)
 # Invitations (new staff and expert accounts have no password until the invitee sets one).
 ACCOUNT_INVITATION_LIFETIME_HOURS = env.int("ACCOUNT_INVITATION_LIFETIME_HOURS", default=72)
 # Password reset links (Django's token) stay valid this long.
-PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_MINUTES", default=60) * 60
+PASSWORD_RESET_TIMEOUT = env.int("ACCOUNT_RESET_LINK_MINUTES", default=60) * 60
 # Reset requests: per client address, and per target address (which also stops a mailbox from
 # being flooded from many addresses); the answer is the same either way.
-PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)  # per 15 minutes
-PASSWORD_RESET_ADDRESS_RATE_LIMIT = env.int("PASSWORD_RESET_ADDRESS_RATE_LIMIT", default=3)  # /h
+PASSWORD_RESET_RATE_LIMIT = env.int("ACCOUNT_RESET_RATE_LIMIT", default=5)  # per 15 minutes
+PASSWORD_RESET_ADDRESS_RATE_LIMIT = env.int("ACCOUNT_RESET_ADDRESS_RATE_LIMIT", default=3)  # /h
 # Second-factor attempts per account in 15 minutes (on top of django-otp's throttling).
 OTP_VERIFY_RATE_LIMIT = env.int("OTP_VERIFY_RATE_LIMIT", default=10)
 

@@ -382,3 +382,13 @@ def test_an_expert_role_is_seen_from_the_group_alone(client, make_user):
     expert = make_user("group-only-expert", role=EXPERTS)
     password_only_login(client, expert)
     assert client.get("/account/security/")["Location"].startswith(SETUP)
+
+
+def test_a_settings_file_without_the_second_factor_middleware_fails_the_checks(settings):
+    from kosha_portal.accounts.checks import check_second_factor_middleware
+
+    assert check_second_factor_middleware(None) == []
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if not m.endswith("SecondFactorMiddleware")
+    ]
+    assert [e.id for e in check_second_factor_middleware(None)] == ["kosha.E001"]
