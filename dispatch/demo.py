@@ -5,7 +5,7 @@ confirmed. Idempotent."""
 import datetime
 
 from kosha_portal import clock
-from kosha_portal.accounts.demo import ensure_user
+from kosha_portal.accounts.demo import demo_login_lines, ensure_user
 from kosha_portal.accounts.roles import EXPERTS, roles_sync
 from kosha_portal.japan.deadlines import JST
 
@@ -126,7 +126,8 @@ def load(stdout):
             },
         )
         experts.append(expert)
-        stdout.write(f"  login (expert): {username} / {password}")
+        for line in demo_login_lines(user, "expert", password):
+            stdout.write(line)
     _demo_dispatch(stdout, experts[0])
 
 

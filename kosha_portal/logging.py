@@ -5,8 +5,10 @@ are redacted from the message, from the formatted exception traceback and stack,
 import logging
 import re
 
-# Personal access links carry a secret token in the path; addresses and phones are personal data.
-_TOKEN_PATH = re.compile(r"(/(?:access|a)/)[A-Za-z0-9_\-]{16,}")
+# Personal access links, invitations and password resets carry a secret token in the path;
+# addresses and phones are personal data.
+_TOKEN_PATH = re.compile(r"(/(?:access|a|account/invitation)/)[A-Za-z0-9_\-]{16,}")
+_RESET_PATH = re.compile(r"(/account/password/reset/[A-Za-z0-9_\-]+/)[0-9a-z]+-[0-9a-f]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # Japanese phone numbers as people type them: 03-3251-7881, 090-1234-5678, 0120-123-456,
 # 09012345678 (not inside a longer run of digits, so ids and timestamps stay readable).
@@ -19,6 +21,7 @@ _MAX_DEPTH = 3
 
 def redact(text: str) -> str:
     text = _TOKEN_PATH.sub(r"\1[redacted]", text)
+    text = _RESET_PATH.sub(r"\1[redacted]", text)
     text = _EMAIL.sub("[email]", text)
     return _PHONE.sub("[phone]", text)
 

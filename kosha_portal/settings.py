@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kosha_portal.japan",
     "kosha_portal.audit",
     "kosha_portal.mail",
@@ -84,10 +86,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff and expert sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
     "kosha_portal.accounts.middleware.StaffSessionTimeoutMiddleware",
+    # Staff, administrators and experts reach nothing but the second-factor pages until their
+    # session passed it; it also keeps the login index current (kosha_portal.accounts).
+    "kosha_portal.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -176,7 +183,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # --- Auth and access ----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend that also refuses an expert marked inactive in the registry.
+    "kosha_portal.accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -202,8 +210,37 @@ AXES_CLIENT_IP_CALLABLE = "kosha_portal.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "kosha_portal.accounts.views.locked_out"
 # The database handler (the default) keeps attempts in PostgreSQL: lockouts work without Redis.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Every failed password is also kept one by one (time and client address): the account's page in
+# the admin and the user's own security page list the latest ones. At most this many per user.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 300
 # Personal links for company contacts (see kosha_portal.accounts).
 ACCESS_LINK_LIFETIME_DAYS = env.int("ACCESS_LINK_LIFETIME_DAYS", default=180)
+
+# Second factor (django-otp, TOTP, hashed recovery codes). Staff and administrators always need
+# one; experts too unless OTP_REQUIRED_FOR_EXPERTS=false. Company contacts have no password.
+OTP_REQUIRED_FOR_EXPERTS = env.bool("OTP_REQUIRED_FOR_EXPERTS", default=True)
+# The account name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="東京都中小企業振興公社")
+# After a wrong code the next try waits 1, 2, 4, ... seconds (per device, django-otp).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_RECOVERY_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Recovery codes made at enrolment (each works once).
+OTP_RECOVERY_CODE_COUNT = 10
+# Removing a device or making new recovery codes asks for the password and a code again unless
+# the user did so within this many minutes.
+ACCOUNT_REAUTH_MINUTES = env.int("ACCOUNT_REAUTH_MINUTES", default=10)
+# Invitations (new staff and expert accounts have no password until the invitee sets one).
+ACCOUNT_INVITATION_LIFETIME_HOURS = env.int("ACCOUNT_INVITATION_LIFETIME_HOURS", default=72)
+# Password reset links (Django's token) stay valid this long.
+PASSWORD_RESET_TIMEOUT = env.int("ACCOUNT_RESET_LINK_MINUTES", default=60) * 60
+# Reset requests: per client address, and per target address (which also stops a mailbox from
+# being flooded from many addresses); the answer is the same either way.
+PASSWORD_RESET_RATE_LIMIT = env.int("ACCOUNT_RESET_RATE_LIMIT", default=5)  # per 15 minutes
+PASSWORD_RESET_ADDRESS_RATE_LIMIT = env.int("ACCOUNT_RESET_ADDRESS_RATE_LIMIT", default=3)  # /h
+# Second-factor attempts per account in 15 minutes (on top of django-otp's throttling).
+OTP_VERIFY_RATE_LIMIT = env.int("OTP_VERIFY_RATE_LIMIT", default=10)
 
 # Every session ends SESSION_HOURS after it began (the absolute limit). Staff and expert sessions
 # also end after STAFF_SESSION_IDLE_MINUTES without a request; a personal-link session ends when

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from kosha_portal.accounts.roles import ADMINISTRATORS, DESK_STAFF, EXPERTS
+from tests import otp
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -83,6 +84,52 @@ def _clear_cache():
     """Rate-limit counters and cached lookups live in Redis; each test starts clean."""
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_passes_the_second_factor():
+    """``client.force_login(user)`` is a complete login in the tests: password and second factor
+    (tests/otp.py). The requirement itself stays on: ``password_only_login`` gives a session that
+    has passed the password only, and tests/accounts prove what such a session is refused."""
+    from django.test.client import ClientMixin
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClientMixin, "force_login", otp.verified_force_login)
+        yield
+
+
+@pytest.fixture
+def password_only_login():
+    return otp.password_only_login
+
+
+@pytest.fixture
+def totp_code():
+    """``totp_code(device)``: the code an authenticator app with that device's key shows now."""
+    return otp.totp_now
+
+
+@pytest.fixture
+def browser_login(live_server):
+    """``browser_login(page, user)``: the browser holds a session of ``user`` that passed the
+    password and the second factor (as after a login through the forms), for browser tests of
+    other journeys. tests/accounts/test_e2e.py drives the login forms themselves."""
+    from django.test import Client
+
+    def login(page, user):
+        client = Client()
+        client.force_login(user)
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return login
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Deployment checks (``manage.py check --deploy``) for the login and proxy settings."""
 
 from django.conf import settings
+from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
 from django.core.checks import register
 
@@ -31,6 +32,29 @@ def check_trusted_proxy(app_configs, **kwargs):
                 hint="Set TRUSTED_PROXY_COUNT (e.g. 1) or TRUSTED_PROXY_NETWORKS "
                 "(docs/architecture.md, 'Behind the proxy').",
                 id="kosha.W002",
+            )
+        ]
+    return []
+
+
+@register()
+def check_second_factor_middleware(app_configs, **kwargs):
+    """Without these two, staff would reach everything with a password alone."""
+    middleware = list(settings.MIDDLEWARE)
+    otp = "django_otp.middleware.OTPMiddleware"
+    gate = "kosha_portal.accounts.middleware.SecondFactorMiddleware"
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    if (
+        gate not in middleware
+        or otp not in middleware
+        or auth not in middleware
+        or not middleware.index(auth) < middleware.index(otp) < middleware.index(gate)
+    ):
+        return [
+            CheckError(
+                "The second factor is not enforced: MIDDLEWARE needs AuthenticationMiddleware, "
+                "then django_otp's OTPMiddleware, then accounts' SecondFactorMiddleware.",
+                id="kosha.E001",
             )
         ]
     return []

@@ -77,3 +77,64 @@ class StaffSessionTimeoutMiddleware:
         messages.info(request, message)
         next_url = request.get_full_path() if request.method == "GET" else ""
         return redirect_to_login(next_url, login_url) if next_url else redirect(login_url)
+
+
+# --- the second factor ---------------------------------------------------------------------------
+
+# What a session that passed the password but not yet the second factor may open: the factor's
+# own pages, logging out, the language switch, the health check. Not even the public pages: some
+# of them (an attachment, a PDF) also serve staff, whom they recognise by request.user.
+UNVERIFIED_ALLOWED = {
+    "healthz",
+    "accounts:otp_verify",
+    "accounts:otp_setup",
+    "accounts:logout",
+    "admin:logout",
+    "set_language",
+    "javascript-catalog",
+}
+
+
+class SecondFactorMiddleware:
+    """Staff, administrators and (by default) experts reach nothing but the second-factor pages
+    until their session has passed it: every other page, the admin site's included, sends them
+    to the code page, or to the enrolment of an authenticator app when they have none yet.
+
+    It also keeps the login index (LoginSession) pointing at the session when its key changes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed:
+            from .services import LOGIN_SESSION_KEY, login_session_follow_key
+
+            if (
+                session.get(LOGIN_SESSION_KEY)
+                and request.COOKIES.get(settings.SESSION_COOKIE_NAME) != session.session_key
+            ):
+                login_session_follow_key(request)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from .factors import factor_required, has_authenticator
+
+        user = request.user
+        if not user.is_authenticated or not factor_required(user) or user.is_verified():
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name in UNVERIFIED_ALLOWED:
+            return None
+        if name == "admin:login":
+            next_url = request.GET.get("next") or reverse("admin:index")
+        elif request.method == "GET":
+            next_url = request.get_full_path()
+        else:
+            next_url = ""
+        step = "accounts:otp_verify" if has_authenticator(user) else "accounts:otp_setup"
+        if next_url:
+            return redirect_to_login(next_url, reverse(step))
+        return redirect(step)

@@ -7,6 +7,7 @@ no personal data (a seminar's title, a cohort, a program year) are listed in ``S
 everything else gets the generic 「<種類> #<id>」."""
 
 from django.utils import translation
+from django.utils.functional import LazyObject, empty
 
 # ``app_label.model_name`` of models whose ``__str__`` never contains personal data.
 STR_IS_SAFE = {
@@ -28,6 +29,10 @@ def generic_label(model, pk) -> str:
 
 def audit_label(obj) -> str:
     """The non-personal label of ``obj`` as the audit trail stores it (Japanese, ≤ 200 chars)."""
+    while isinstance(obj, LazyObject):  # request.user (django-otp wraps it once more)
+        if obj._wrapped is empty:
+            obj._setup()
+        obj = obj._wrapped
     if obj is None:
         return ""
     with translation.override("ja"):

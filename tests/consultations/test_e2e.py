@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_intake_to_reply_journey(
-    page, browser, live_server, make_user, artifacts_dir, delivered_access_link
+    page, browser, live_server, make_user, artifacts_dir, delivered_access_link, browser_login
 ):
     page.set_default_timeout(8000)
     page.goto(f"{live_server.url}/consultations/new/")
@@ -55,14 +55,11 @@ def test_intake_to_reply_journey(
     page.goto(live_server.url + delivered_access_link("hanako@kamome.example.jp"))
     expect(page.locator("#status")).to_have_text("新規受付")
 
-    make_user("desk-e2e", is_staff=True, role="desk_staff", password="desk-pass-12345")
+    desk = make_user("desk-e2e", is_staff=True, role="desk_staff", password="desk-pass-12345")
     staff = browser.new_context(locale="ja-JP")
     admin = staff.new_page()
     admin.set_default_timeout(8000)
-    admin.goto(f"{live_server.url}/admin/login/")
-    admin.fill("[name=username]", "desk-e2e")
-    admin.fill("[name=password]", "desk-pass-12345")
-    admin.locator("input[type=submit]").click()
+    browser_login(admin, desk)  # password and second factor (tests/conftest.py)
     admin.goto(f"{live_server.url}/admin/consultations/consultation/")
     admin.get_by_role("link", name=reference).click()
     admin.fill("#id_reply-body", "ご相談ありがとうございます。対応記録の残し方をご案内します。")

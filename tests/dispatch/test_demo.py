@@ -10,7 +10,8 @@ from tests.dispatch import factories as f
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(timeline.NOW)]
 
 
-def test_demo_load_is_idempotent_and_decides_the_demo_consultation():
+def test_demo_load_is_idempotent_and_decides_the_demo_consultation(settings):
+    settings.DEBUG = True  # demo passwords are printed on a developer's machine only
     consultation = f.consultation()
     out = io.StringIO()
     demo.load(out)

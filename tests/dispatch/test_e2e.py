@@ -21,7 +21,7 @@ pytestmark = [
 
 
 def test_expert_reports_company_confirms_staff_downloads(
-    page, live_server, client, desk_user, artifacts_dir
+    page, live_server, client, desk_user, artifacts_dir, browser_login
 ):
     year = f.program_year(2026)
     expert = f.expert("佐藤 一郎", password="expert-pass-2026")
@@ -35,10 +35,8 @@ def test_expert_reports_company_confirms_staff_downloads(
         actor="test",
     )
 
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", expert.user.username)
-    page.fill("input[name=password]", "expert-pass-2026")
-    page.get_by_role("button", name="ログイン").click()
+    browser_login(page, expert.user)  # password and second factor (tests/conftest.py)
+    page.goto(f"{live_server.url}/after-login/")
     expect(page).to_have_url(re.compile(r"/dispatch/expert/$"))
     page.get_by_role("link", name=dispatch.reference).click()
     page.get_by_role("link", name="実施報告を提出").click()
@@ -86,7 +84,7 @@ def _visit_cards(page) -> list[str]:
 
 
 def test_expert_on_a_phone_schedules_cancels_and_reschedules_and_the_company_is_told(
-    browser, live_server, mailoutbox, artifacts_dir
+    browser, live_server, mailoutbox, artifacts_dir, browser_login
 ):
     year = f.program_year(2026)
     expert = f.expert("佐藤 一郎", password="expert-pass-2026")
@@ -94,10 +92,8 @@ def test_expert_on_a_phone_schedules_cancels_and_reschedules_and_the_company_is_
     sent_before = len(mailoutbox)  # the application and the decision
     phone = browser.new_context(viewport=PHONE, locale="ja-JP", timezone_id="Asia/Tokyo")
     page = phone.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", expert.user.username)
-    page.fill("input[name=password]", "expert-pass-2026")
-    page.get_by_role("button", name="ログイン").click()
+    browser_login(page, expert.user)  # password and second factor (tests/conftest.py)
+    page.goto(f"{live_server.url}/after-login/")
     expect(page).to_have_url(re.compile(r"/dispatch/expert/$"))
     _no_sideways_scroll(page)
     page.get_by_role("link", name=dispatch.reference).click()

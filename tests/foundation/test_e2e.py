@@ -8,8 +8,15 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_home_language_switch_and_admin_login(page, live_server, make_user, artifacts_dir):
-    make_user("e2e-admin", is_staff=True, is_superuser=True, password="e2e-Admin-pass-2026")
+def test_home_language_switch_and_admin_login(
+    page, live_server, make_user, artifacts_dir, totp_code
+):
+    from tests.otp import authenticator_for
+
+    administrator = make_user(
+        "e2e-admin", is_staff=True, is_superuser=True, password="e2e-Admin-pass-2026"
+    )
+    device = authenticator_for(administrator)
     page.set_default_timeout(8000)
 
     page.goto(live_server.url + "/")
@@ -39,6 +46,10 @@ def test_home_language_switch_and_admin_login(page, live_server, make_user, arti
     page.fill("input[name=password]", "e2e-Admin-pass-2026")
     page.screenshot(path=str(artifacts_dir / "foundation-admin-login.png"))
     page.locator("input[type=submit], button[type=submit]").last.click()
+    # The second factor: the code of the administrator's authenticator app.
+    expect(page).to_have_url(re.compile(r"/login/verify/"))
+    page.get_by_label("確認コード").fill(totp_code(device))
+    page.get_by_role("button", name="確認する").click()
     expect(page).to_have_url(live_server.url + "/admin/")
     expect(page.locator("#site-name")).to_contain_text("カスハラ対策支援 管理画面")
     expect(page.locator("body")).to_contain_text("送信メール")

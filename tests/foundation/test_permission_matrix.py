@@ -40,11 +40,14 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.contrib import admin
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from kosha_portal.accounts.roles import ADMINISTRATORS, DESK_STAFF
 from kosha_portal.accounts.services import access_link_issue
@@ -53,6 +56,7 @@ from kosha_portal.documents.services import document_render_now
 from kosha_portal.japan.deadlines import JST
 from kosha_portal.privacy.models import PrivacyRequest
 from tests.factories import UserFactory
+from tests.otp import authenticator_for
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=JST)
 
@@ -431,6 +435,33 @@ def _admin(route: str) -> str:
     return reverse("admin:index") + route
 
 
+def _password_reset_path(user) -> str:
+    """A valid reset link of ``user`` as the database has it now (the token covers last_login,
+    which a login in an earlier test changed on the object but rolled back in the table)."""
+    user = type(user).objects.get(pk=user.pk)
+    return reverse(
+        "accounts:password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+
+
+def _invitation_token(world) -> str:
+    """An open invitation of a new account (made in the test that needs it: each test's own
+    changes are rolled back at its end)."""
+    from kosha_portal.accounts.models import Invitation, token_hash
+
+    token = "matrix-invitation-token-0123456789"
+    if not Invitation.objects.filter(token_hash=token_hash(token)).exists():
+        invitee = UserFactory(username="matrix-invitee", is_staff=True)
+        Invitation.objects.create(
+            user=invitee, token_hash=token_hash(token), expires_at=NOW + datetime.timedelta(days=3)
+        )
+    return token
+
+
 # Every URL the portal serves outside the generic ModelAdmin pages, with the request the matrix
 # makes to it. The builders take the world and return a URL.
 TARGETS = {
@@ -456,6 +487,30 @@ TARGETS = {
     "accounts:my_page": ("GET", lambda w: reverse("accounts:my_page")),
     "accounts:portal_logout": ("POST", lambda w: reverse("accounts:portal_logout")),
     "accounts:link_resend": ("GET", lambda w: reverse("accounts:link_resend")),
+    "accounts:otp_verify": ("GET", lambda w: reverse("accounts:otp_verify")),
+    "accounts:otp_setup": ("GET", lambda w: reverse("accounts:otp_setup")),
+    "accounts:security": ("GET", lambda w: reverse("accounts:security")),
+    "accounts:reauth": ("GET", lambda w: reverse("accounts:reauth")),
+    "accounts:recovery_codes": ("GET", lambda w: reverse("accounts:recovery_codes")),
+    "accounts:device_remove": (
+        "GET",
+        lambda w: reverse("accounts:device_remove", args=[authenticator_for(w.users["desk"]).pk]),
+    ),
+    "accounts:password_change": ("GET", lambda w: reverse("accounts:password_change")),
+    "accounts:invitation": (
+        "GET",
+        lambda w: reverse("accounts:invitation", args=[_invitation_token(w)]),
+    ),
+    "accounts:password_reset": ("GET", lambda w: reverse("accounts:password_reset")),
+    "accounts:password_reset_done": ("GET", lambda w: reverse("accounts:password_reset_done")),
+    "accounts:password_reset_confirm": (
+        "GET",
+        lambda w: _password_reset_path(w.users["desk"]),
+    ),
+    "accounts:password_reset_complete": (
+        "GET",
+        lambda w: reverse("accounts:password_reset_complete"),
+    ),
     # consultations
     "consultations:new": ("GET", lambda w: reverse("consultations:new")),
     "consultations:thanks": ("GET", lambda w: reverse("consultations:thanks")),
@@ -630,9 +685,21 @@ TARGETS = {
     ),
     "admin:app_list": ("GET", lambda w: reverse("admin:app_list", args=["consultations"])),
     "admin:<catch-all>": ("GET", lambda w: _admin("no-such-page/")),
-    "admin:auth_user_password_change": (
+    "admin:auth_user_invite": (
         "GET",
-        lambda w: reverse("admin:auth_user_password_change", args=[w.users["exp_x"].pk]),
+        lambda w: reverse("admin:auth_user_invite", args=[w.users["exp_x"].pk]),
+    ),
+    "admin:auth_user_factors_reset": (
+        "GET",
+        lambda w: reverse("admin:auth_user_factors_reset", args=[w.users["exp_x"].pk]),
+    ),
+    "admin:auth_user_deactivate": (
+        "GET",
+        lambda w: reverse("admin:auth_user_deactivate", args=[w.users["exp_x"].pk]),
+    ),
+    "admin:auth_user_reactivate": (
+        "GET",
+        lambda w: reverse("admin:auth_user_reactivate", args=[w.users["exp_x"].pk]),
     ),
     "admin:companies_organisation_merge": (
         "GET",
@@ -727,6 +794,23 @@ MATRIX = {
     "accounts:my_page":                        (GO,    OK,    OK,    GO,    GO,    GO,    GO),
     "accounts:portal_logout":                  (GO,    GO,    GO,    GO,    GO,    GO,    GO),
     "accounts:link_resend":                    (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # the second factor: every visitor of the matrix has passed it, so the code page sends them
+    # on, and adding a device first asks for the password and a code again
+    "accounts:otp_verify":                     (LOGIN, LOGIN, LOGIN, GO,    GO,    GO,    GO),
+    "accounts:otp_setup":                      (LOGIN, LOGIN, LOGIN, GO,    GO,    GO,    GO),
+    "accounts:security":                       (LOGIN, LOGIN, LOGIN, OK,    OK,    OK,    OK),
+    "accounts:reauth":                         (LOGIN, LOGIN, LOGIN, OK,    OK,    OK,    OK),
+    # the codes are shown once, right after they are made; later the page sends to security
+    "accounts:recovery_codes":                 (LOGIN, LOGIN, LOGIN, GO,    GO,    GO,    GO),
+    # the desk officer's own device (after re-authentication); nobody else's
+    "accounts:device_remove":                  (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    N404),
+    "accounts:password_change":                (LOGIN, LOGIN, LOGIN, OK,    OK,    OK,    OK),
+    # an invitation and a reset link are capabilities, like a personal link
+    "accounts:invitation":                     (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts:password_reset":                 (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts:password_reset_done":            (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts:password_reset_confirm":         (GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    "accounts:password_reset_complete":        (OK,    OK,    OK,    OK,    OK,    OK,    OK),
 
     "consultations:new":                       (OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "consultations:thanks":                    (GO,    GO,    GO,    GO,    GO,    GO,    GO),
@@ -794,7 +878,11 @@ MATRIX = {
     "admin:view_on_site":                      (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, GO,    GO),
     "admin:app_list":                          (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, OK,    OK),
     "admin:<catch-all>":                       (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, N404,  N404),
-    "admin:auth_user_password_change":         (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  OK),
+    # accounts: only administrators invite, reset second factors and stop or restart accounts
+    "admin:auth_user_invite":                  (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  OK),
+    "admin:auth_user_factors_reset":           (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  OK),
+    "admin:auth_user_deactivate":              (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  OK),
+    "admin:auth_user_reactivate":              (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, F403,  OK),
     "admin:companies_organisation_merge":      (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
     "admin:consultations_consultation_record": (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
     "admin:consultations_consultation_export": (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
@@ -823,7 +911,8 @@ MATRIX = {
 ADMIN_RIGHTS = {
     # model                             desk       administrator
     "auth.group":                       ("",       "LACDH"),
-    "auth.user":                        ("",       "LACDH"),
+    # accounts are stopped, never deleted (the audit trail keeps their names)
+    "auth.user":                        ("",       "LACH"),
     "axes.accessattempt":               ("",       "LCDH"),
     "axes.accesslog":                   ("",       "LCDH"),
     "axes.accessfailurelog":            ("",       "LCDH"),

@@ -23,15 +23,13 @@ CHART_HAS_PIXELS = """canvas => {
 
 
 def test_staff_read_the_year_switch_to_the_previous_one_and_download_the_workbook(
-    page, live_server, desk_user, artifacts_dir
+    page, live_server, desk_user, artifacts_dir, browser_login
 ):
     with time_machine.travel(dataset.NOW, tick=True):
         dataset.build()
         page.set_default_timeout(10000)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", desk_user.username)
-        page.fill("input[name=password]", "pw-12345678")
-        page.get_by_role("button", name="ログイン").click()
+        browser_login(page, desk_user)  # password and second factor (tests/conftest.py)
+        page.goto(f"{live_server.url}/after-login/")
         page.get_by_role("link", name="年度ごとの実績（グラフ・Excel・PDF報告書）").click()
         expect(page.get_by_role("heading", name="実績報告 令和9年度")).to_be_visible()
 

@@ -10,7 +10,7 @@ from .factories import recruiting_cohort
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
+def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir, browser_login):
     cohort = recruiting_cohort(capacity=12)
     page.set_default_timeout(8000)
 
@@ -37,10 +37,7 @@ def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
     application = Application.objects.get(organisation__name="株式会社あおば翻訳")
     assert application.status == Application.Status.SUBMITTED
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(desk_user.username)
-    page.get_by_label("パスワード").fill("pw-12345678")
-    page.get_by_role("button", name="ログイン").click()
+    browser_login(page, desk_user)  # password and second factor (tests/conftest.py)
     page.goto(f"{live_server.url}/admin/school/application/")
     page.locator(f'input[name="_selected_action"][value="{application.pk}"]').check()
     page.locator('select[name="action"]').select_option("accept")
@@ -58,7 +55,7 @@ def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir):
 
 
 def test_staff_issues_all_certificates_of_the_first_cohort_in_one_action(
-    page, live_server, desk_user, artifacts_dir
+    page, live_server, desk_user, artifacts_dir, browser_login
 ):
     import io
 
@@ -70,10 +67,7 @@ def test_staff_issues_all_certificates_of_the_first_cohort_in_one_action(
     first = Cohort.objects.get(number=1)
     page.set_default_timeout(180_000)  # 19 certificates and the combined PDF render in-process
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(desk_user.username)
-    page.get_by_label("パスワード").fill("pw-12345678")
-    page.get_by_role("button", name="ログイン").click()
+    browser_login(page, desk_user)  # password and second factor (tests/conftest.py)
     page.goto(f"{live_server.url}/school/staff/cohorts/{first.pk}/certificates/")
     page.get_by_role(
         "button", name="修了基準を満たした全員の修了証を発行する（未発行19名）"

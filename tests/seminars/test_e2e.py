@@ -51,16 +51,16 @@ def test_register_find_confirmation_and_cancel_through_the_personal_link(
     assert Registration.objects.get(pk=waiting.pk).status == "confirmed"
 
 
-def test_staff_checks_an_attendee_in_on_a_tablet(page, live_server, artifacts_dir, desk_user):
+def test_staff_checks_an_attendee_in_on_a_tablet(
+    page, live_server, artifacts_dir, desk_user, browser_login
+):
     page.set_default_timeout(10_000)
     seminar = SeminarFactory(venue_seats=10)
     register(seminar, 1)
     sato = register(seminar, 2, name="佐藤 次郎", name_kana="サトウ ジロウ")
     page.set_viewport_size({"width": 600, "height": 900})
-    page.goto(f"{live_server.url}/login/?next=/seminars/{seminar.pk}/checkin/")
-    page.get_by_label(re.compile("ユーザー名|ユーザ名|Username", re.I)).fill("desk1")
-    page.get_by_label(re.compile("パスワード|Password", re.I)).fill("pw-12345678")
-    page.get_by_role("button", name="ログイン", exact=True).click()
+    browser_login(page, desk_user)  # password and second factor (tests/conftest.py)
+    page.goto(f"{live_server.url}/seminars/{seminar.pk}/checkin/")
     page.get_by_label("氏名・フリガナ・事業者名で検索").fill("さとう")
     page.get_by_role("button", name="検索").click()
     page.get_by_role("button", name="佐藤 次郎 さんを出席にする").click()
@@ -70,15 +70,14 @@ def test_staff_checks_an_attendee_in_on_a_tablet(page, live_server, artifacts_di
     assert Registration.objects.get(pk=sato.pk).status == "attended"
 
 
-def _login(page, live_server, username, next_url=""):
-    page.goto(f"{live_server.url}/login/" + (f"?next={next_url}" if next_url else ""))
-    page.get_by_label(re.compile("ユーザー名|ユーザ名|Username", re.I)).fill(username)
-    page.get_by_label(re.compile("パスワード|Password", re.I)).fill("pw-12345678")
-    page.get_by_role("button", name="ログイン", exact=True).click()
+def _login(page, live_server, browser_login, user, next_url=""):
+    """A staff session that passed the password and the second factor (tests/conftest.py)."""
+    browser_login(page, user)
+    page.goto(f"{live_server.url}{next_url or '/after-login/'}")
 
 
 def test_staff_cancels_a_seminar_through_the_confirmation_page(
-    page, live_server, artifacts_dir, desk_user
+    page, live_server, artifacts_dir, desk_user, browser_login
 ):
     import base64
 
@@ -91,7 +90,7 @@ def test_staff_cancels_a_seminar_through_the_confirmation_page(
     confirmed = register(seminar, 1)
     waiting = register(seminar, 2)
     reason = "講師の急病のため、やむを得ず中止いたします。"
-    _login(page, live_server, desk_user.username)
+    _login(page, live_server, browser_login, desk_user)
 
     # The reason is typed and saved on the seminar first...
     page.goto(f"{live_server.url}/admin/seminars/seminar/{seminar.pk}/change/")
@@ -131,11 +130,11 @@ def test_staff_cancels_a_seminar_through_the_confirmation_page(
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_the_top_menu_keeps_its_words_whole_at_820_px(
-    page, live_server, artifacts_dir, desk_user, language
+    page, live_server, artifacts_dir, desk_user, language, browser_login
 ):
     page.set_default_timeout(10_000)
     page.set_viewport_size({"width": 820, "height": 900})
-    _login(page, live_server, desk_user.username)
+    _login(page, live_server, browser_login, desk_user)
     if language == "en":
         page.goto(f"{live_server.url}/")
         page.locator('#language-form button[value="en"]').click()
@@ -159,14 +158,14 @@ def test_the_top_menu_keeps_its_words_whole_at_820_px(
 
 
 def test_checkin_on_a_tablet_shows_the_venue_by_default(
-    page, live_server, artifacts_dir, desk_user
+    page, live_server, artifacts_dir, desk_user, browser_login
 ):
     page.set_default_timeout(10_000)
     seminar = SeminarFactory(venue_seats=10, online_seats=10)
     register(seminar, 1, name="会場 一郎", name_kana="カイジョウ イチロウ")
     register(seminar, 2, fmt="online", name="遠隔 花子", name_kana="エンカク ハナコ")
     page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
-    _login(page, live_server, desk_user.username, f"/seminars/{seminar.pk}/checkin/")
+    _login(page, live_server, browser_login, desk_user, f"/seminars/{seminar.pk}/checkin/")
     list_ = page.locator("#checkin-list")
     list_.get_by_text("会場 一郎").wait_for()
     assert list_.get_by_text("遠隔 花子").count() == 0
