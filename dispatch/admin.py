@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
@@ -6,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
 from kosha_portal.workflow import allowed_targets
@@ -40,6 +43,34 @@ class DispatchDecideForm(DecideForm):
                 )
                 % {"names": "、".join(str(other) for other in duplicates)},
             )
+
+
+class VisitFilter(admin.SimpleListFilter):
+    """The desk home's links: dispatches with a visit report the company disputed, or a visit
+    today or tomorrow (JST)."""
+
+    title = _("各回の状況")
+    parameter_name = "visit"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("disputed", _("事業者から異議のある実施報告")),
+            ("today", _("本日の派遣")),
+            ("tomorrow", _("明日の派遣")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = clock.today()
+        days = {"today": today, "tomorrow": today + datetime.timedelta(days=1)}
+        if self.value() == "disputed":
+            visits = Visit.objects.filter(status=Visit.Status.DISPUTED)
+        elif self.value() in days:
+            visits = Visit.objects.filter(date=days[self.value()]).exclude(
+                status=Visit.Status.CANCELLED
+            )
+        else:
+            return queryset
+        return queryset.filter(pk__in=visits.values("dispatch_id"))
 
 
 class EligibilityItemInline(admin.TabularInline):
@@ -155,7 +186,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "applied_at",
         "decision_date",
     ]
-    list_filter = ["status", "program_year"]
+    list_filter = ["status", VisitFilter, "program_year"]
     search_fields = ["reference", "organisation__name", "contact_name", "decision_number"]
     list_select_related = ["program_year", "organisation", "expert"]
     inlines = [AttestationInline, VisitInline]
