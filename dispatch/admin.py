@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow import allowed_targets
 
 from . import services
@@ -79,7 +80,7 @@ class EligibilityItemInline(admin.TabularInline):
 
 
 @admin.register(ProgramYear)
-class ProgramYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ProgramYearAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "label",
         "application_opens_at",
@@ -89,13 +90,15 @@ class ProgramYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "cap_scope",
     ]
     inlines = [EligibilityItemInline]
-    audit_value_fields = (
-        "application_opens_at",
-        "application_closes_at",
-        "dispatch_period_ends_on",
-        "visit_cap",
-        "cap_scope",
-    )
+
+    def service_validate(self, request, data, instance):
+        services.program_year_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.program_year_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        return services.program_year_update(program_year=obj, data=data, actor=request.user)
 
 
 class ExpertAdminForm(forms.ModelForm):
@@ -122,7 +125,7 @@ class ExpertAdminForm(forms.ModelForm):
 
 
 @admin.register(Expert)
-class ExpertAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ExpertAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = ExpertAdminForm
     list_display = ["name", "kana", "qualification_list", "active"]
     list_filter = ["active"]
@@ -134,6 +137,15 @@ class ExpertAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("資格"))
     def qualification_list(self, obj):
         return "、".join(obj.qualification_labels)
+
+    def service_validate(self, request, data, instance):
+        services.expert_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.expert_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        return services.expert_update(expert=obj, data=data, actor=request.user)
 
 
 class AttestationInline(admin.TabularInline):

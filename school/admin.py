@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow_admin import action_reason, reason_action_form
 
 from . import services
@@ -39,7 +40,7 @@ def _run(modeladmin, request, queryset, service, done_message, arg="cohort", **e
 
 
 @admin.register(Cohort)
-class CohortAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CohortAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "status",
@@ -94,6 +95,15 @@ class CohortAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("履歴"), {"fields": ["recruiting_at", "started_at", "finished_at", "audit_history"]}),
     ]
     actions = ["open_recruiting", "start", "finish"]
+
+    def service_validate(self, request, data, instance):
+        services.cohort_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.cohort_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        return services.cohort_update(cohort=obj, data=data, actor=request.user)
 
     @admin.display(description=_("業務画面"))
     def staff_links(self, obj):

@@ -11,6 +11,7 @@ from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.deadlines import start_of_day
+from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow_admin import action_reason, reason_action_form
 
 from . import services
@@ -50,7 +51,7 @@ class HeldOnFilter(admin.SimpleListFilter):
 
 
 @admin.register(Seminar)
-class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "fiscal_year",
@@ -66,19 +67,11 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = [HeldOnFilter, "fiscal_year", "status", "format"]
     search_fields = ["title", "part", "lecturer"]
     date_hierarchy = "starts_at"
-    audit_value_fields = (
-        "status",
-        "venue_seats",
-        "online_seats",
-        "seats_per_company",
-        "registration_opens_at",
-        "registration_closes_at",
-        "starts_at",
-    )
     readonly_fields = [
         "status",
         "published_at",
         "cancelled_at",
+        "cancel_reason",
         "finished_at",
         "staff_links",
         "audit_history",
@@ -183,18 +176,20 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
             _("Excel（xlsx）出力"),
         )
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"venue_seats", "online_seats"} & set(form.changed_data):
-            for fmt in obj.attendance_formats:
-                promoted = services.waitlist_fill(
-                    seminar=obj, attendance_format=fmt, actor=request.user
-                )
-                if promoted:
-                    self.message_user(
-                        request,
-                        _("キャンセル待ちから %(n)s 名を繰り上げました。") % {"n": len(promoted)},
-                    )
+    def service_validate(self, request, data, instance):
+        services.seminar_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.seminar_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        seminar, promoted = services.seminar_update(seminar=obj, data=data, actor=request.user)
+        if promoted:
+            self.message_user(
+                request,
+                _("キャンセル待ちから %(n)s 名を繰り上げました。") % {"n": len(promoted)},
+            )
+        return seminar
 
     @admin.action(description=_("選択したセミナーを公開する"))
     def publish(self, request, queryset):

@@ -33,6 +33,10 @@ SIMPLE = {
     "admin.delete": _("管理画面で削除"),
     "organisation.create": _("事業者を登録"),
     "organisation.merge": _("重複していた事業者を統合"),
+    "program_year.create": _("派遣事業年度を登録"),
+    "expert.create": _("登録専門家を登録"),
+    "school.cohort.create": _("スクールの期を登録"),
+    "seminar.create": _("セミナーを登録"),
     "dispatch.apply": _("派遣申込を受付"),
     "dispatch.decide": _("派遣決定"),
     "dispatch.reject": _("不採択を決定"),
@@ -168,6 +172,8 @@ def describe(event: AuditEvent, users: dict) -> str:  # noqa: C901 - one branch 
         text = _describe_organisation(action, changes, model)
         if text:
             return text
+    if action in FIELD_CHANGE_ACTIONS and changes.get("fields") and model is not None:
+        return _describe_field_changes(model, changes)
     if action in ("admin.change", "organisation.update"):
         return gettext("%(fields)s を変更") % {
             "fields": _field_labels(model, changes.get("fields"))
@@ -220,6 +226,37 @@ def _organisation_value(model, name, value) -> str:
     return str(value)
 
 
+def _describe_field_changes(model, changes: dict) -> str:
+    """「業種を「その他の業種」から「小売業」に変更、電話番号を変更」: values where the event kept
+    them (non-personal fields), the field's name alone otherwise."""
+    parts = []
+    values = changes.get("values") or {}
+    for name in changes.get("fields") or []:
+        label = _field_labels(model, [name])
+        if name in values:
+            old, new = values[name]
+            parts.append(
+                gettext("%(field)sを「%(old)s」から「%(new)s」に変更")
+                % {
+                    "field": label,
+                    "old": _organisation_value(model, name, old),
+                    "new": _organisation_value(model, name, new),
+                }
+            )
+        else:
+            parts.append(gettext("%(field)sを変更") % {"field": label})
+    return gettext("、").join(parts)
+
+
+# Staff edits of configuration records, saved through their services.
+FIELD_CHANGE_ACTIONS = (
+    "program_year.update",
+    "expert.update",
+    "school.cohort.update",
+    "seminar.update",
+)
+
+
 def _describe_organisation(action: str, changes: dict, model) -> str | None:
     """The registry's events: what a merge kept from which record, a staff edit's values,
     blanks a form filled in, a possible duplicate flagged or dismissed."""
@@ -255,22 +292,7 @@ def _describe_organisation(action: str, changes: dict, model) -> str | None:
         }
         return text + (gettext("：") + gettext("、").join(parts) if parts else "")
     if action == "organisation.update" and (changes.get("values") or "confirmed" in changes):
-        parts = []
-        values = changes.get("values") or {}
-        for name in changes.get("fields") or []:
-            label = _field_labels(model, [name])
-            if name in values:
-                old, new = values[name]
-                parts.append(
-                    gettext("%(field)sを「%(old)s」から「%(new)s」に変更")
-                    % {
-                        "field": label,
-                        "old": _organisation_value(model, name, old),
-                        "new": _organisation_value(model, name, new),
-                    }
-                )
-            else:
-                parts.append(gettext("%(field)sを変更") % {"field": label})
+        parts = [_describe_field_changes(model, changes)] if changes.get("fields") else []
         if changes.get("confirmed") is True:
             parts.append(gettext("登記情報を確認済みにした"))
         elif changes.get("confirmed") is False:
