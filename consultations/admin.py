@@ -289,7 +289,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "received_display",
         "reply_by_display",
         "requested_support_display",
-        "dispatch_need",
+        "dispatch_need_display",
     ]
     list_display_links = ["reference", "organisation_name"]
     list_filter = [
@@ -436,6 +436,10 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def organisation_name(self, obj):
         return obj.organisation.name
 
+    @admin.display(description=_("派遣の必要性"), boolean=True, ordering="dispatch_need")
+    def dispatch_need_display(self, obj):
+        return obj.dispatch_need
+
     @admin.display(description=_("担当者"), ordering="assigned_to__last_name")
     def officer_name(self, obj):
         return person_name(obj.assigned_to) or "-"
@@ -450,18 +454,23 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("受付日時"), ordering="received_at")
     def received_display(self, obj):
-        return timezone.localtime(obj.received_at).strftime("%Y-%m-%d %H:%M")
+        local = timezone.localtime(obj.received_at)
+        return format_html(
+            '<span class="nowrap">{}</span> <span class="nowrap">{}</span>',
+            local.strftime("%Y-%m-%d"),
+            local.strftime("%H:%M"),
+        )
 
     @admin.display(description=_("回答期限"), ordering="reply_by")
     def reply_by_display(self, obj):
         overdue = obj.is_open and obj.reply_by < self._today()
         if overdue:
             return format_html(
-                '<span class="consultation-overdue">{} {}</span>',
+                '<span class="consultation-overdue"><span class="nowrap">{}</span> {}</span>',
                 obj.reply_by.isoformat(),
                 _("期限超過"),
             )
-        return obj.reply_by.isoformat()
+        return format_html('<span class="nowrap">{}</span>', obj.reply_by.isoformat())
 
     @admin.display(description=_("希望する支援"))
     def requested_support_display(self, obj):

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal import clock
@@ -12,7 +13,7 @@ from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.deadlines import start_of_day
 from kosha_portal.service_admin import ServiceAdminMixin
-from kosha_portal.workflow_admin import action_reason, reason_action_form
+from kosha_portal.workflow_admin import action_reason, confirm_action_page, reason_action_form
 
 from . import services
 from .models import Registration, Seminar, SurveyResponse
@@ -197,6 +198,25 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("選択したセミナーを中止し、申込者に通知する"))
     def cancel(self, request, queryset):
+        page = confirm_action_page(
+            self,
+            request,
+            queryset,
+            title=_("セミナーを中止しますか"),
+            explanation=_(
+                "中止すると、参加が確定している方とキャンセル待ちの方の全員に、中止の理由を"
+                "記したメールでお知らせします。中止したセミナーは元に戻せません。"
+            ),
+            button=_("中止して申込者に知らせる"),
+            reason_label=_("中止の理由（申込者へのメールに記載されます）"),
+            rows=[
+                gettext("%(seminar)s（参加確定%(confirmed)s名・キャンセル待ち%(waiting)s名）")
+                % {"seminar": s, "confirmed": s.n_registered, "waiting": s.n_waiting}
+                for s in queryset
+            ],
+        )
+        if page is not None:
+            return page
         _run(
             self,
             request,
@@ -286,6 +306,25 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("選択した申込をキャンセルする（キャンセル待ちを繰り上げ）"))
     def cancel(self, request, queryset):
+        page = confirm_action_page(
+            self,
+            request,
+            queryset,
+            title=_("お申込みを取り消しますか"),
+            explanation=_(
+                "取り消すと、申込者に取消しのお知らせをメールで送り、空いた席にはキャンセル待ちの"
+                "方が繰り上がります。取り消したお申込みは元に戻せません。"
+            ),
+            button=_("取り消して申込者に知らせる"),
+            reason_label=_("キャンセルの理由"),
+            rows=[
+                gettext("%(name)s 様（%(seminar)s・%(status)s）")
+                % {"name": r.name, "seminar": r.seminar, "status": r.get_status_display()}
+                for r in queryset.select_related("seminar")
+            ],
+        )
+        if page is not None:
+            return page
         _run(
             self,
             request,

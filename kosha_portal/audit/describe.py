@@ -188,9 +188,10 @@ def describe(event: AuditEvent, users: dict) -> str:  # noqa: C901 - one branch 
             "date": changes.get("date", ""),
         }
     if action == "seminar.cancel":
-        return gettext("セミナーを中止（%(count)s名に通知）") % {
-            "count": changes.get("notified", 0)
-        }
+        return (
+            gettext("セミナーを中止（%(count)s名に通知）") % {"count": changes.get("notified", 0)}
+            + suffix
+        )
     if action == "seminar.finish":
         return gettext("終了処理（欠席%(count)s名）") % {"count": changes.get("no_shows", 0)}
     if action == "seminar_registration.create":

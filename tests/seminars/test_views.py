@@ -273,16 +273,32 @@ def test_staff_cancel_seminars_and_registrations_from_the_admin_only_with_a_reas
     registration, waiting = register(seminar, 1), register(seminar, 2)
     registrations = "/admin/seminars/registration/"
     assert 'name="reason"' in desk_client.get(registrations).content.decode()
+    # The action first asks for confirmation: nothing is cancelled yet.
+    confirm = desk_client.post(
+        registrations, {"action": "cancel", "_selected_action": [registration.pk], "reason": ""}
+    )
+    assert "お申込みを取り消しますか" in confirm.content.decode()
+    assert Registration.objects.get(pk=registration.pk).status == "confirmed"
     refused = desk_client.post(
         registrations,
-        {"action": "cancel", "_selected_action": [registration.pk], "reason": ""},
+        {
+            "action": "cancel",
+            "_selected_action": [registration.pk],
+            "reason": "",
+            "confirmed": "yes",
+        },
         follow=True,
     )
     assert "「キャンセル済み」にするには理由を入力してください。" in refused.content.decode()
     assert Registration.objects.get(pk=registration.pk).status == "confirmed"
     desk_client.post(
         registrations,
-        {"action": "cancel", "_selected_action": [registration.pk], "reason": "ご本人から電話"},
+        {
+            "action": "cancel",
+            "_selected_action": [registration.pk],
+            "reason": "ご本人から電話",
+            "confirmed": "yes",
+        },
     )
     assert Registration.objects.get(pk=registration.pk).status == "cancelled"
     assert Registration.objects.get(pk=waiting.pk).status == "confirmed"  # promoted
@@ -290,14 +306,26 @@ def test_staff_cancel_seminars_and_registrations_from_the_admin_only_with_a_reas
     assert event.changes["reason"] == "ご本人から電話"
 
     seminars = "/admin/seminars/seminar/"
+    confirm = desk_client.post(
+        seminars, {"action": "cancel", "_selected_action": [seminar.pk], "reason": ""}
+    )
+    assert "セミナーを中止しますか" in confirm.content.decode()
+    assert "参加確定1名・キャンセル待ち0名" in confirm.content.decode()
     refused = desk_client.post(
-        seminars, {"action": "cancel", "_selected_action": [seminar.pk], "reason": ""}, follow=True
+        seminars,
+        {"action": "cancel", "_selected_action": [seminar.pk], "reason": "", "confirmed": "yes"},
+        follow=True,
     )
     assert "「中止」にするには理由を入力してください。" in refused.content.decode()
     assert Seminar.objects.get(pk=seminar.pk).status == "published"
     desk_client.post(
         seminars,
-        {"action": "cancel", "_selected_action": [seminar.pk], "reason": "講師の急病のため"},
+        {
+            "action": "cancel",
+            "_selected_action": [seminar.pk],
+            "reason": "講師の急病のため",
+            "confirmed": "yes",
+        },
     )
     seminar.refresh_from_db()
     assert (seminar.status, seminar.cancel_reason) == ("cancelled", "講師の急病のため")
