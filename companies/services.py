@@ -143,26 +143,29 @@ def organisation_match(data: dict) -> OrganisationMatch:
     return OrganisationMatch()
 
 
+# What a public submission may add to a row it certainly matched, when the row has nothing
+# there: descriptions of the business. Never its identity or contacts (法人番号, address, phone,
+# email, representative): a 法人番号 is public, so anyone can type one, and a stranger's phone
+# number must not become the company's.
+FILLABLE_FIELDS = ("name_kana", "main_business", "capital_yen", "employees")
+
+
 def _fill_blanks(organisation: Organisation, data: dict, *, actor) -> None:
-    """A certain match adopts what the submission adds to the row's empty fields (never what it
-    says differently: an anonymous submitter does not overwrite the registry, and a row staff
-    confirmed against the registry is left alone)."""
+    """A certain match adopts what the submission adds to the row's empty descriptive fields
+    (never what it says differently: an anonymous submitter does not overwrite the registry,
+    and a row staff confirmed against the registry is left alone)."""
     if organisation.registry_confirmed:
         return
     filled = [
         name
-        for name in ORGANISATION_FIELDS
-        if name not in ("kind", "industry", "name")
-        and _empty(getattr(organisation, name))
-        and not _empty(data.get(name))
+        for name in FILLABLE_FIELDS
+        if _empty(getattr(organisation, name)) and not _empty(data.get(name))
     ]
     if not filled:
         return
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     for name in filled:
         setattr(locked, name, data[name])
-    if "postal_code" in filled or "prefecture" in filled:
-        _fill_area_on(locked, refill=False)
     locked.save()
     audit_record(actor=actor, action="organisation.fill", obj=locked, changes={"fields": filled})
     organisation.refresh_from_db()

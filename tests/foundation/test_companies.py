@@ -278,7 +278,7 @@ def test_another_corporate_number_is_another_company_even_with_the_same_name():
 
 
 @pytest.mark.django_db
-def test_a_certain_match_fills_blanks_but_never_overwrites_and_spares_confirmed_rows(desk_user):
+def test_a_certain_match_fills_descriptive_blanks_only_and_spares_confirmed_rows(desk_user):
     from kosha_portal import clock
 
     bare = _hanamizuki(corporate_number="", employees=None, capital_yen=None, name_kana="")
@@ -295,14 +295,21 @@ def test_a_certain_match_fills_blanks_but_never_overwrites_and_spares_confirmed_
     )
     assert found.pk == bare.pk
     bare.refresh_from_db()
-    assert (bare.corporate_number, bare.employees, bare.name_kana) == (
-        HANAMIZUKI_NUMBER,
-        80,
-        "ハナミズキ",
-    )
+    assert (bare.employees, bare.name_kana) == (80, "ハナミズキ")
+    # Identity and contacts stay as they were: a typed 法人番号 or address is not adopted.
+    assert bare.corporate_number == ""
     assert bare.address == "神田佐久間町1-9 ハナビル1F"
     event = AuditEvent.objects.get(action="organisation.fill")
-    assert sorted(event.changes["fields"]) == ["corporate_number", "employees", "name_kana"]
+    assert sorted(event.changes["fields"]) == ["employees", "name_kana"]
+
+    # A 法人番号 is public: whoever types one must not give the company their phone number.
+    numbered = _hanamizuki(name="株式会社ツバキ", corporate_number="4011001098993", phone="")
+    organisation_find_or_create(
+        data={"name": "ツバキ", "corporate_number": "4011001098993", "phone": "090-1111-2222"},
+        actor="company:x",
+    )
+    numbered.refresh_from_db()
+    assert numbered.phone == ""
 
     confirmed = _hanamizuki(name="株式会社モクレン", corporate_number="", employees=None, phone="")
     Organisation.objects.filter(pk=confirmed.pk).update(
