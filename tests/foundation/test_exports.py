@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from kosha_portal.exports import csv_bytes, spreadsheet_safe, xlsx_append
+from tests import timeline
 
 FORMULA = '=HYPERLINK("http://x")'
 
@@ -125,6 +126,7 @@ def test_export_response_xlsx_stores_codes_as_text_cells(rf, desk_user):
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_every_list_export_is_in_the_access_log(desk_client):
     from kosha_portal.audit.models import AuditEvent
     from tests.school.factories import accepted_application, recruiting_cohort
