@@ -109,7 +109,7 @@ class FiscalYearCounter(models.Model):
 class ConsultationStatus(models.TextChoices):
     NEW = "new", _("新規受付")
     IN_PROGRESS = "in_progress", _("対応中")
-    ANSWERED = "answered", _("回答済")
+    ANSWERED = "answered", _("回答済み")
     CLOSED = "closed", _("完了")
     WITHDRAWN = "withdrawn", _("取下げ")
 
