@@ -702,6 +702,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         heading, explanation, button = TRANSITION_CONFIRMATIONS[action]
         _label, reason_label = TRANSITION_LABELS[action]
         form.fields["reason"].label = reason_label
+        form["reason"].label = reason_label  # the bound field was made while validating
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

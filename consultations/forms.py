@@ -292,6 +292,18 @@ STAFF_HELP_TEXTS = {
 }
 
 
+# The staff side's words (GLOSSARY: 相談内容 on staff pages, ご相談内容 on the company's).
+STAFF_LABELS = {
+    "contact_name": _("相談者（ご担当者）の氏名"),
+    "contact_kana": _("相談者の氏名（フリガナ）"),
+    "contact_way": _("希望する連絡方法"),
+    "contact_time": _("連絡を希望する時間帯"),
+    "measures": _("実施済みの対策"),
+    "requested_support": _("希望する支援"),
+    "description": _("相談内容"),
+}
+
+
 class StaffRecordForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
     """Desk staff recording a consultation received by phone, visit or email, in the order a call
     goes: how and when it came in, the company, the person, what happened."""
@@ -346,6 +358,9 @@ class StaffRecordForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
         self.fields["received_at"].initial = _now_to_the_minute
         for name, text in STAFF_HELP_TEXTS.items():
             self.fields[name].help_text = text
+        for name, label in STAFF_LABELS.items():
+            self.fields[name].label = label
+        required_messages(self, STAFF_LABELS)
         self.fields["received_at"].error_messages["invalid"] = _(
             "受付日時は「2026-12-01 10:30」のように日付と時刻を入力してください。"
         )

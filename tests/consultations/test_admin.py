@@ -181,6 +181,7 @@ def test_admin_withdrawal_needs_a_reason_asks_for_confirmation_and_tells_the_com
     assert confirm.status_code == 200
     html = confirm.content.decode()
     assert "この相談を取下げにしますか" in html and "メールでお知らせします" in html
+    assert ">取下げの理由</label>" in html
     assert "お電話で取下げのお申出" in html  # kept in the field, to correct if needed
     c.refresh_from_db()
     assert c.status == "new"
