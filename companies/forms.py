@@ -67,6 +67,25 @@ PREFECTURES = [
 ]
 
 
+def required_message(field) -> str:
+    """The glossary's required-field error, naming the field: 「業種区分を選択してください。」,
+    「事業者名を入力してください。」."""
+    label = str(field.label or "")
+    choose = isinstance(field, (forms.ChoiceField, forms.BooleanField, forms.FileField))
+    if not label:
+        return str(_("選択してください。") if choose else _("入力してください。"))
+    if choose:
+        return _("%(label)sを選択してください。") % {"label": label}
+    return _("%(label)sを入力してください。") % {"label": label}
+
+
+def required_messages(form, names) -> None:
+    for name in names:
+        field = form.fields.get(name)
+        if field is not None:
+            field.error_messages["required"] = required_message(field)
+
+
 class OrganisationFieldsMixin(forms.Form):
     """Fields prefixed ``org_``; ``organisation_data()`` returns them keyed for the registry."""
 
@@ -97,8 +116,15 @@ class OrganisationFieldsMixin(forms.Form):
     org_main_business = NormalizedCharField(
         label=_("主な事業内容"), max_length=200, help_text=_("例：飲食店の経営、ソフトウェア開発")
     )
+    # No value is chosen in advance: a visitor who skipped it would be classified under
+    # その他の業種, whose SME limits are the widest, in the eligibility check and the figures.
     org_industry = forms.ChoiceField(
-        label=_("業種区分"), choices=Industry.CHOICES, initial=Industry.OTHER
+        label=_("業種区分"),
+        choices=[("", _("選択してください"))] + Industry.CHOICES,
+        help_text=_(
+            "中小企業に当たるかどうかの判定に使います。飲食店は「小売業」です。"
+            "当てはまるものがない場合は「その他の業種」をお選びください。"
+        ),
     )
     org_capital_yen = YenField(
         label=_("資本金（円）"),
@@ -126,6 +152,10 @@ class OrganisationFieldsMixin(forms.Form):
         "org_employees",
     ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        required_messages(self, self.organisation_field_names)
+
     def organisation_data(self) -> dict:
         data = {
             name.removeprefix("org_"): self.cleaned_data.get(name)
@@ -137,4 +167,10 @@ class OrganisationFieldsMixin(forms.Form):
         }
 
 
-__all__ = ["OrganisationFieldsMixin", "NormalizedEmailField", "PREFECTURES"]
+__all__ = [
+    "OrganisationFieldsMixin",
+    "NormalizedEmailField",
+    "PREFECTURES",
+    "required_message",
+    "required_messages",
+]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -9,9 +10,21 @@ from kosha_portal.japan.postal import TOKYO_PREFECTURE_CODE
 from .sme import DEFAULT_SME_RULE_VERSION, Industry, SmeVerdict, sme_classify
 
 
+class DuplicateBasis(models.TextChoices):
+    """Why a row a public form created may be the same company as an existing one."""
+
+    PHONE_DIFFERS = "phone_differs", _("名称・郵便番号が同じで、電話番号が異なる")
+    SEVERAL = "several", _("名称・郵便番号が同じ事業者が複数ある")
+    OTHER_PLACE = "other_place", _("名称が同じで、郵便番号が異なる")
+    NO_POSTAL = "no_postal", _("名称が同じで、郵便番号が入力されていない")
+    SAME_PHONE = "same_phone", _("電話番号が同じで、名称が異なる")
+
+
 class Organisation(models.Model):
     """One company (or sole proprietor, or association), shared by every app: a consultation,
     a seminar registration and a school application of the same 法人番号 point at one row."""
+
+    DuplicateBasis = DuplicateBasis
 
     class Kind(models.TextChoices):
         CORPORATION = "corporation", _("法人")
@@ -47,6 +60,31 @@ class Organisation(models.Model):
     )
     employees = models.PositiveIntegerField(_("常時使用する従業員数"), null=True, blank=True)
 
+    # A public form that could not tell for sure whether the company is already registered
+    # creates a row and flags it here; desk staff merge it or confirm it is another company.
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重複の可能性がある事業者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_duplicates",
+    )
+    duplicate_basis = models.CharField(
+        _("重複を疑う理由"), max_length=20, blank=True, choices=DuplicateBasis.choices
+    )
+    # Staff checked the legal name and 法人番号 against the registry (登記・法人番号公表サイト):
+    # public forms no longer fill its blanks, and a merge prefers its values.
+    registry_confirmed_at = models.DateTimeField(_("登記情報を確認した日時"), null=True, blank=True)
+    registry_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登記情報を確認した職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     class Meta:
         ordering = ["name_kana", "name"]
         verbose_name = _("事業者")
@@ -61,6 +99,14 @@ class Organisation(models.Model):
                 condition=Q(kind__in=["corporation", "sole_proprietor", "association"]),
                 name="organisation_kind_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(duplicate_basis__in=["", *DuplicateBasis.values]),
+                name="organisation_duplicate_basis_valid",
+            ),
+        ]
+        indexes = [
+            # Public forms look a company up by its phone number when the name differs.
+            models.Index(fields=["phone"], name="organisation_phone"),
         ]
 
     def __str__(self):
@@ -70,6 +116,10 @@ class Organisation(models.Model):
         # Derived, not a side effect: the key is a pure function of the name.
         self.name_key = company_name_key(self.name)
         super().save(*args, **kwargs)
+
+    @property
+    def registry_confirmed(self) -> bool:
+        return self.registry_confirmed_at is not None
 
     @property
     def in_tokyo(self) -> bool:

@@ -1,16 +1,19 @@
 """The desk's triage queue and case page. Every change goes through consultations.services."""
 
+import datetime
 import re
 
 from django.contrib import admin, messages
+from django.contrib.admin import ShowFacets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +25,8 @@ from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.audit.services import audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import export_options, export_response, filters_for_log
+from kosha_portal.japan.deadlines import start_of_day
+from kosha_portal.japan.fiscal import fiscal_year_label
 from kosha_portal.japan.names import person_name
 from kosha_portal.japan.normalize import (
     company_name_key,
@@ -40,8 +45,14 @@ from .forms import (
     StaffRecordForm,
     TriageForm,
 )
-from .models import BehaviourType, Channel, Consultation, RequestedSupport
-from .selectors import consultation_duplicates, overdue_q
+from .models import (
+    BehaviourType,
+    Channel,
+    Consultation,
+    FiscalYearCounter,
+    RequestedSupport,
+)
+from .selectors import OPEN_STATUSES, consultation_duplicates, dispatch_need_preview, overdue_q
 
 
 def _json_has(field: str, code: str) -> Q:
@@ -97,7 +108,11 @@ class OfficerFilter(admin.SimpleListFilter):
     parameter_name = "officer"
 
     def lookups(self, request, model_admin):
-        users = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        users = (
+            get_user_model()
+            .objects.filter(is_staff=True, is_active=True)
+            .order_by("last_name", "first_name", "username")
+        )
         return [
             ("none", _("未割当")),
             *((str(u.pk), person_name(u)) for u in users),
@@ -110,6 +125,92 @@ class OfficerFilter(admin.SimpleListFilter):
         if self.value() and re.fullmatch(r"[0-9]+", self.value()):
             return queryset.filter(assigned_to_id=int(self.value()))
         return queryset
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The desk's working states: cases still to be handled, cases waiting on the company."""
+
+    title = _("対応の状況")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("未完了（新規受付・対応中）")), ("waiting", _("事業者からの返信待ち"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if self.value() == "waiting":
+            return queryset.filter(status=Consultation.Status.ANSWERED)
+        return queryset
+
+
+class FiscalYearFilter(admin.SimpleListFilter):
+    title = _("年度")
+    parameter_name = "fy"
+
+    def lookups(self, request, model_admin):
+        # The fiscal years that have consultations: one small row each in the number counter.
+        years = FiscalYearCounter.objects.order_by("-fiscal_year").values_list(
+            "fiscal_year", flat=True
+        )
+        return [(str(year), f"{fiscal_year_label(year)}（{year}）") for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and re.fullmatch(r"[0-9]{4}", self.value()):
+            return queryset.filter(fiscal_year=int(self.value()))
+        return queryset
+
+
+class ReceivedDateRangeFilter(admin.ListFilter):
+    """受付日 from/to (JST days, both ends included), typed as dates."""
+
+    title = _("受付日")
+    template = "admin/consultations/consultation/date_range_filter.html"
+    parameters = ("received_from", "received_to")
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.values, self.dates, self.invalid = {}, {}, []
+        for name in self.parameters:
+            if name not in params:
+                continue
+            value = params.pop(name)
+            value = (value[-1] if isinstance(value, list) else value).strip()
+            self.values[name] = value
+            self.used_parameters[name] = value
+            if not value:
+                continue
+            try:
+                self.dates[name] = datetime.date.fromisoformat(value)
+            except ValueError:
+                self.invalid.append(name)
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return list(self.parameters)
+
+    def queryset(self, request, queryset):
+        start, end = self.dates.get("received_from"), self.dates.get("received_to")
+        if start:
+            queryset = queryset.filter(received_at__gte=start_of_day(start))
+        if end:
+            queryset = queryset.filter(
+                received_at__lt=start_of_day(end + datetime.timedelta(days=1))
+            )
+        return queryset
+
+    def choices(self, changelist):
+        others = QueryDict(changelist.get_query_string(remove=list(self.parameters))[1:])
+        yield {
+            "hidden": [(key, value) for key in others for value in others.getlist(key)],
+            "from": self.values.get("received_from", ""),
+            "to": self.values.get("received_to", ""),
+            "invalid": bool(self.invalid),
+            "active": bool(self.dates),
+            "clear_url": changelist.get_query_string(remove=list(self.parameters)),
+        }
 
 
 class MunicipalityFilter(admin.SimpleListFilter):
@@ -140,10 +241,30 @@ TRANSITION_ACTIONS = {
 }
 TRANSITION_LABELS = {
     "start": (_("対応を開始する"), _("理由")),
-    "answer": (_("回答済にする"), _("理由")),
+    "answer": (_("回答済みにする"), _("理由")),
     "close": (_("完了にする"), _("理由")),
     "withdraw": (_("取下げにする"), _("取下げの理由")),
     "reopen": (_("対応中に戻す（再開）"), _("再開の理由")),
+}
+# What the confirmation page of a move that needs a reason says will happen.
+TRANSITION_CONFIRMATIONS = {
+    "withdraw": (
+        _("この相談を取下げにしますか"),
+        _(
+            "取下げにすると対応を終了し、事業者は状況ページからメッセージを送れなくなります。"
+            "事業者のご担当者にはメールでお知らせします（理由はメールに書かれず、操作履歴に残り"
+            "ます）。あとで再開することもできます。"
+        ),
+        _("取下げにする"),
+    ),
+    "reopen": (
+        _("この相談の対応を再開しますか"),
+        _(
+            "状態を「対応中」に戻し、事業者のご担当者にメールでお知らせします。理由は操作履歴に"
+            "残ります。"
+        ),
+        _("再開する"),
+    ),
 }
 
 ACTION_FORMS = {
@@ -164,17 +285,20 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "organisation_name",
         "status",
         "channel",
-        "assigned_to",
-        "received_at",
+        "officer_name",
+        "received_display",
         "reply_by_display",
         "requested_support_display",
-        "dispatch_need",
+        "dispatch_need_display",
     ]
     list_display_links = ["reference", "organisation_name"]
     list_filter = [
+        StateFilter,
         "status",
         OfficerFilter,
         OverdueFilter,
+        FiscalYearFilter,
+        ReceivedDateRangeFilter,
         BehaviourTypeFilter,
         ("organisation__industry", admin.ChoicesFieldListFilter),
         MunicipalityFilter,
@@ -183,6 +307,8 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "dispatch_need",
     ]
     list_select_related = ["organisation", "assigned_to"]
+    # Facet counts would run one count per filter choice over the whole table.
+    show_facets = ShowFacets.NEVER
     search_fields = [
         "=reference",
         "organisation__name",
@@ -198,11 +324,14 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Each word must match the reference, the 法人番号, a company name (also in its
-        normalised form, so ㈱ and 株式会社 match) or kana, or a contact's name, kana or email.
+        normalised form, so ㈱ and 株式会社 match) or kana, a contact's name, kana or email, or
+        the consultation text.
 
         Company names are matched in the organisation table first and joined in as a list of
         ids: one OR across both tables would defeat the received_at index (≈170 ms → ≈5 ms on
-        100,000 consultations)."""
+        100,000 consultations). The text is matched with a plain (case-sensitive) LIKE on the
+        column itself, which a trigram index on ``description`` can serve (issue 17); the
+        input is normalised (NFKC) as the form stored it."""
         for word in smart_split(search_term):
             word = unescape_string_literal(word) if word[0] in "\"'" else word
             text, kana = normalize_text(word), normalize_kana(word)
@@ -220,6 +349,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 | Q(contact_name__icontains=text)
                 | Q(contact_kana__icontains=kana)
                 | Q(contact_email__icontains=text)
+                | Q(description__contains=text)
             )
         return queryset, False
 
@@ -235,11 +365,11 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "reference",
                     "fiscal_year",
                     "channel",
-                    "recorded_by",
+                    "recorded_by_name",
                     "status",
                     "received_at",
                     "reply_by",
-                    "assigned_to",
+                    "officer_name",
                     "started_at",
                     "answered_at",
                     "closed_at",
@@ -288,7 +418,8 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "follow_up_on",
                     "dispatch_need",
                     "dispatch_need_reason",
-                    "dispatch_need_decided_by",
+                    "dispatch_need_override_note",
+                    "dispatch_need_decided_by_name",
                     "dispatch_need_decided_on",
                 ]
             },
@@ -305,16 +436,41 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def organisation_name(self, obj):
         return obj.organisation.name
 
+    @admin.display(description=_("派遣の必要性"), boolean=True, ordering="dispatch_need")
+    def dispatch_need_display(self, obj):
+        return obj.dispatch_need
+
+    @admin.display(description=_("担当者"), ordering="assigned_to__last_name")
+    def officer_name(self, obj):
+        return person_name(obj.assigned_to) or "-"
+
+    @admin.display(description=_("受付した職員"))
+    def recorded_by_name(self, obj):
+        return person_name(obj.recorded_by) or "-"
+
+    @admin.display(description=_("判断した職員"))
+    def dispatch_need_decided_by_name(self, obj):
+        return person_name(obj.dispatch_need_decided_by) or "-"
+
+    @admin.display(description=_("受付日時"), ordering="received_at")
+    def received_display(self, obj):
+        local = timezone.localtime(obj.received_at)
+        return format_html(
+            '<span class="nowrap">{}</span> <span class="nowrap">{}</span>',
+            local.strftime("%Y-%m-%d"),
+            local.strftime("%H:%M"),
+        )
+
     @admin.display(description=_("回答期限"), ordering="reply_by")
     def reply_by_display(self, obj):
         overdue = obj.is_open and obj.reply_by < self._today()
         if overdue:
             return format_html(
-                '<span class="consultation-overdue">{} {}</span>',
+                '<span class="consultation-overdue"><span class="nowrap">{}</span> {}</span>',
                 obj.reply_by.isoformat(),
                 _("期限超過"),
             )
-        return obj.reply_by.isoformat()
+        return format_html('<span class="nowrap">{}</span>', obj.reply_by.isoformat())
 
     @admin.display(description=_("希望する支援"))
     def requested_support_display(self, obj):
@@ -441,6 +597,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def _panels(self, request, obj):
         can_change = self.has_change_permission(request, obj)
+        preview = dispatch_need_preview(obj) if can_change else []
         return {
             "can_act": can_change,
             "transitions": self._transition_buttons(obj),
@@ -461,6 +618,8 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 }
             ),
             "reason_form": ReasonForm(),
+            "eligibility_preview": preview,
+            "eligibility_failed": [rule for rule in preview if not rule.passed],
             "thread": obj.messages.select_related("author").prefetch_related("attachments"),
             "initial_attachments": obj.attachments.filter(message__isnull=True),
             "duplicate_consultations": consultation_duplicates(obj)[:20],
@@ -483,6 +642,9 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     messages.error(request, f"{label}：{error}" if label else error)
             return redirect("admin:consultations_consultation_change", pk)
         data = form.cleaned_data if form is not None else {}
+        if action in TRANSITION_CONFIRMATIONS and not data.get("confirmed"):
+            # A backward or destructive move: say what will happen before doing it.
+            return self._confirm_page(request, consultation, action, form)
         user = request.user
         handlers = {
             "start": lambda: services.consultation_start(consultation=consultation, actor=user),
@@ -509,7 +671,12 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 consultation=consultation, actor=user, **data
             ),
             "dispatch_need": lambda: services.consultation_dispatch_need_determine(
-                consultation=consultation, needed=data["needed"], reason=data["reason"], actor=user
+                consultation=consultation,
+                needed=data["needed"],
+                reason=data["reason"],
+                check_eligibility=True,
+                override_note=data.get("override_note", ""),
+                actor=user,
             ),
         }
         if action not in handlers:
@@ -525,9 +692,30 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 ),
                 "note": _("内部メモを保存しました（事業者には表示されません）。"),
                 "dispatch_need": _("専門家派遣の必要性の判断を記録しました。"),
+                "withdraw": _("取下げにしました。事業者のご担当者にメールでお知らせします。"),
+                "reopen": _("対応を再開しました。事業者のご担当者にメールでお知らせします。"),
             }
             messages.success(request, done.get(action, _("更新しました。")))
         return redirect("admin:consultations_consultation_change", pk)
+
+    def _confirm_page(self, request, consultation, action, form):
+        heading, explanation, button = TRANSITION_CONFIRMATIONS[action]
+        _label, reason_label = TRANSITION_LABELS[action]
+        form.fields["reason"].label = reason_label
+        form["reason"].label = reason_label  # the bound field was made while validating
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": consultation,
+            "title": heading,
+            "explanation": explanation,
+            "button": button,
+            "form": form,
+            "action_url": reverse(
+                "admin:consultations_consultation_act", args=[consultation.pk, action]
+            ),
+        }
+        return TemplateResponse(request, "admin/consultations/consultation/confirm.html", context)
 
     def record_view(self, request):
         """Desk staff record a consultation received by phone, visit or email."""
@@ -542,6 +730,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     files=form.cleaned_data["attachments"],
                     channel=form.cleaned_data["channel"],
                     privacy_consented=form.cleaned_data["privacy_consent"],
+                    received_at=form.cleaned_data["received_at"],
                     actor=request.user,
                 )
             except DomainError as error:
@@ -552,12 +741,12 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     _("相談 %(reference)s を記録しました。")
                     % {"reference": consultation.reference},
                 )
-                if organisation_duplicates(consultation.organisation).exists():
+                if consultation.organisation.possible_duplicate_of_id:
                     messages.warning(
                         request,
                         _(
-                            "同じ法人番号または名称の事業者が他にも登録されています。"
-                            "「重複の可能性」をご確認ください。"
+                            "同じ事業者の可能性がある記録が登録されています。"
+                            "相談画面の「重複の可能性」で比較し、同じ事業者であれば統合してください。"
                         ),
                     )
                 return redirect("admin:consultations_consultation_change", consultation.pk)

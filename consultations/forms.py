@@ -8,7 +8,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from companies.forms import OrganisationFieldsMixin
+from companies.forms import OrganisationFieldsMixin, required_messages
 from kosha_portal import clock
 from kosha_portal.japan.forms import (
     KanaField,
@@ -16,6 +16,7 @@ from kosha_portal.japan.forms import (
     NormalizedEmailField,
     PhoneField,
 )
+from kosha_portal.japan.names import person_name
 
 from .files import MAX_FILES, max_file_bytes, max_total_bytes, validate_uploads
 from .models import (
@@ -32,7 +33,6 @@ from .models import (
 )
 
 TIMESTAMP_SALT = "consultations.intake.started"
-REQUIRED_MESSAGE = _("この項目は入力が必要です。")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -98,7 +98,7 @@ class ConsultationFieldsMixin(forms.Form):
     contact_email = NormalizedEmailField(
         label=_("メールアドレス"),
         max_length=254,
-        help_text=_("受付のお知らせと、ご相談の状況を確認できる専用リンクをお送りします。"),
+        help_text=_("受付のお知らせと、ご相談の状況を確認できる個人用リンクをお送りします。"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     contact_phone = PhoneField(
@@ -158,8 +158,7 @@ class ConsultationFieldsMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.error_messages["required"] = REQUIRED_MESSAGE
+        required_messages(self, self.fields)
         self.fields["places"].error_messages["required"] = _(
             "当てはまる場面を1つ以上選んでください。"
         )
@@ -266,22 +265,134 @@ class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
         return cleaned
 
 
+def _now_to_the_minute():
+    return clock.localtime().replace(second=0, microsecond=0)
+
+
+# Written for the officer taking a call, not for the company (the public form's texts are).
+STAFF_HELP_TEXTS = {
+    "org_name": _(
+        "法人は「株式会社」なども含めた正式な名称で入力します。屋号だけの場合はそのまま。"
+    ),
+    "org_corporate_number": _(
+        "わかる場合だけ入力します。入力すると、同じ事業者の既存の記録に自動でまとめます。"
+    ),
+    "org_postal_code": _("入力すると都道府県と区市町村が自動で入ります。"),
+    "org_industry": _(
+        "中小企業の判定（派遣の申込要件）に使います。飲食店は「小売業」。聞き取れなかった場合は"
+        "「その他の業種」を選び、後で確認してください。"
+    ),
+    "org_capital_yen": _("わかる場合に入力します（個人事業主は空欄）。"),
+    "org_employees": _("パート・アルバイトを含む常時雇用の人数です。わかる場合に入力します。"),
+    "contact_name": _("相談者（事業者のご担当者）の氏名です。"),
+    "contact_email": _(
+        "受付のお知らせと、相談の状況を見られる個人用リンクをこのアドレスに送ります。"
+        "電話では綴りを復唱して確認してください。"
+    ),
+    "contact_phone": _("電話での連絡を希望された場合は必ず入力します。"),
+    "contact_way": _("相談者が希望した連絡方法です。"),
+    "contact_time": _("相談者が希望した連絡の時間帯です。"),
+    "places": _("聞き取った場面をすべて選びます（聞き取れなかった場合は空欄のままで構いません）。"),
+    "behaviour_types": _(
+        "聞き取った内容に当てはまる類型を選びます（厚生労働省マニュアルの類型）。"
+    ),
+    "damages": _("聞き取った被害があれば選びます。"),
+    "measures": _("事業者がすでに実施している対策があれば選びます。"),
+    "requested_support": _("相談者が希望した支援を選びます。"),
+    "description": _(
+        "聞き取った内容を、いつ頃から・どのような行為があり・どのように困っているかの順に要約して"
+        "記録します（4000字まで）。相手方（顧客）の個人名は記録しません。"
+    ),
+    "attachments": lazy(
+        lambda: _("メールなどで受け取った資料を添付します。") + " " + _attachments_help(), str
+    )(),
+}
+
+
+# The staff side's words (GLOSSARY: 相談内容 on staff pages, ご相談内容 on the company's).
+STAFF_LABELS = {
+    "contact_name": _("相談者（ご担当者）の氏名"),
+    "contact_kana": _("相談者の氏名（フリガナ）"),
+    "contact_way": _("希望する連絡方法"),
+    "contact_time": _("連絡を希望する時間帯"),
+    "measures": _("実施済みの対策"),
+    "requested_support": _("希望する支援"),
+    "description": _("相談内容"),
+}
+
+
 class StaffRecordForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
-    """Desk staff recording a consultation received by phone, visit or email."""
+    """Desk staff recording a consultation received by phone, visit or email, in the order a call
+    goes: how and when it came in, the company, the person, what happened."""
 
     channel = forms.ChoiceField(
         label=_("受付経路"),
         choices=[c for c in Channel.choices if c[0] != Channel.WEB],
         initial=Channel.PHONE,
+        help_text=_("相談を受けた方法です。"),
+    )
+    received_at = forms.DateTimeField(
+        label=_("受付日時"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"],
+        help_text=_(
+            "電話を受けた（来所・メールを受けた）日時です。後から記録する場合は実際の日時に直して"
+            "ください（未来の日時は入力できません）。回答期限はこの日時から計算します。"
+        ),
     )
     privacy_consent = forms.BooleanField(
-        label=_("個人情報の取扱いについて説明し、同意を得ました"), required=False
+        label=_("個人情報の取扱いについて説明し、同意を得ました"),
+        required=False,
+        help_text=_("同意を得た場合にチェックします。受付日時が同意の日時として記録されます。"),
     )
+
+    field_order = [
+        "channel",
+        "received_at",
+        *OrganisationFieldsMixin.organisation_field_names,
+        "contact_name",
+        "contact_kana",
+        "contact_department",
+        "contact_role",
+        "contact_email",
+        "contact_phone",
+        "contact_way",
+        "contact_time",
+        "places",
+        "behaviour_types",
+        "damages",
+        "measures",
+        "requested_support",
+        "description",
+        "attachments",
+        "privacy_consent",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["places"].required = False
         self.fields["requested_support"].required = False
+        self.fields["received_at"].initial = _now_to_the_minute
+        for name, text in STAFF_HELP_TEXTS.items():
+            self.fields[name].help_text = text
+        for name, label in STAFF_LABELS.items():
+            self.fields[name].label = label
+        required_messages(self, STAFF_LABELS)
+        self.fields["received_at"].error_messages["invalid"] = _(
+            "受付日時は「2026-12-01 10:30」のように日付と時刻を入力してください。"
+        )
+        self.order_fields(self.field_order)
+
+    def clean_received_at(self):
+        received_at = self.cleaned_data["received_at"]
+        from .services import RECEIVED_AT_TOLERANCE
+
+        if received_at > clock.now() + RECEIVED_AT_TOLERANCE:
+            raise ValidationError(
+                _("受付日時に未来の日時は入力できません。相談を受けた日時を入力してください。"),
+                code="future",
+            )
+        return received_at
 
 
 class CompanyMessageForm(forms.Form):
@@ -306,11 +417,24 @@ class CompanyMessageForm(forms.Form):
 
 
 def _staff_users():
-    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+    return (
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    """Officers by name, family name first (窓口 花子), never by user name."""
+
+    def label_from_instance(self, obj):
+        return person_name(obj)
 
 
 class AssignForm(forms.Form):
-    officer = forms.ModelChoiceField(label=_("担当者"), queryset=_staff_users(), required=False)
+    officer = OfficerChoiceField(
+        label=_("担当者"), queryset=_staff_users(), required=False, empty_label=_("（未割当）")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -347,13 +471,26 @@ class DispatchNeedForm(forms.Form):
     reason = forms.CharField(
         label=_("判断理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
     )
+    override_note = forms.CharField(
+        label=_("要件の警告を確認したうえでの判断メモ"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_(
+            "上の要件の確認で満たさない項目がある事業者を「必要性あり」とする場合だけ入力します"
+            "（例：本店移転の予定を電話で確認済み）。"
+        ),
+    )
 
 
 class ReasonForm(forms.Form):
-    """The reason a backward or destructive move (取下げ, 再開) needs."""
+    """The reason a backward or destructive move (取下げ, 再開) needs; the confirmation page
+    posts it again with ``confirmed``."""
 
     reason = forms.CharField(
         label=_("理由"),
         max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "maxlength": 500}),
         error_messages={"required": _("理由を入力してください。")},
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -109,7 +109,7 @@ class FiscalYearCounter(models.Model):
 class ConsultationStatus(models.TextChoices):
     NEW = "new", _("新規受付")
     IN_PROGRESS = "in_progress", _("対応中")
-    ANSWERED = "answered", _("回答済")
+    ANSWERED = "answered", _("回答済み")
     CLOSED = "closed", _("完了")
     WITHDRAWN = "withdrawn", _("取下げ")
 
@@ -243,6 +243,14 @@ class Consultation(models.Model):
         related_name="+",
     )
     dispatch_need_decided_on = models.DateField(_("判断日"), null=True, blank=True)
+    dispatch_need_override_note = models.TextField(
+        _("要件の警告を確認したうえでの判断メモ"),
+        blank=True,
+        help_text=_(
+            "派遣の申込要件（都内・中小企業・申込期間・派遣回数）を満たさない見込みのまま"
+            "「必要性あり」とした場合に、職員が確認した内容です。"
+        ),
+    )
 
     class Meta:
         ordering = ["-received_at"]

@@ -2,6 +2,7 @@ import datetime
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext
 
 from companies.models import Organisation
 from kosha_portal import clock
@@ -113,3 +114,36 @@ def organisations_like(*, corporate_number: str, name_key: str):
     if corporate_number:
         condition |= Q(corporate_number=corporate_number)
     return Organisation.objects.filter(condition)
+
+
+# The rules of expert dispatch the desk can foresee when it confirms the need: where the company
+# is, whether it is an SME, whether applications are open, and visits left (DOMAIN §3-4).
+PREVIEW_RULES = ("tokyo", "sme", "window", "cap", "no_open_dispatch")
+
+
+def dispatch_need_preview(consultation: Consultation, *, at=None):
+    """What dispatch/eligibility.py would say if the company applied now, without the rules the
+    determination itself decides (the need) or the applicant answers later (確認事項): a list of
+    rule results, the failing ones first to read."""
+    from dispatch.eligibility import RuleResult, dispatch_eligibility
+    from dispatch.selectors import program_year_for_application
+
+    at = at or clock.now()
+    program_year = program_year_for_application(at)
+    if program_year is None:
+        return [
+            RuleResult(
+                "window",
+                gettext("申込受付期間内であること"),
+                False,
+                gettext("専門家派遣の申込を受け付けている年度がまだ登録されていません。"),
+            )
+        ]
+    result = dispatch_eligibility(
+        organisation=consultation.organisation,
+        program_year=program_year,
+        consultation=None,
+        attestations=None,
+        at=at,
+    )
+    return [rule for rule in result.rules if rule.code in PREVIEW_RULES]

@@ -23,7 +23,7 @@ from kosha_portal.errors import DomainError
 from kosha_portal.exports import Column
 from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
-from kosha_portal.japan.fiscal import fiscal_year_of
+from kosha_portal.japan.fiscal import fiscal_year_label, fiscal_year_of
 from kosha_portal.japan.names import person_name
 from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
 from kosha_portal.workflow import transition
@@ -103,7 +103,14 @@ def consultation_submit(
         raise DomainError(
             _("個人情報の取扱いへの同意が必要です。"), field="privacy_consent", code="consent"
         )
-    received_at = received_at or clock.now()
+    now = clock.now()
+    received_at = received_at or now
+    if received_at > now + RECEIVED_AT_TOLERANCE:
+        raise DomainError(
+            _("受付日時に未来の日時は入力できません。相談を受けた日時を入力してください。"),
+            field="received_at",
+            code="future",
+        )
     fiscal_year = fiscal_year_of(jst_date(received_at))
     staff = actor if getattr(actor, "is_authenticated", False) else None
     stored: list[ConsultationAttachment] = []
@@ -159,6 +166,8 @@ def consultation_submit(
 
 
 _LIST_FIELDS = {"places", "behaviour_types", "damages", "measures", "requested_support"}
+# A staff form filled in at the minute the call came in may be a little ahead of the server.
+RECEIVED_AT_TOLERANCE = datetime.timedelta(minutes=2)
 
 
 def _lock(consultation: Consultation) -> Consultation:
@@ -199,21 +208,44 @@ def consultation_close(*, consultation: Consultation, actor) -> Consultation:
         return _transition(consultation, Status.CLOSED, actor=actor)
 
 
+def _notify_status(consultation: Consultation, template: str) -> None:
+    """Tell the company's contact, with a fresh personal link, that the desk moved its case."""
+    if consultation.anonymised_at or not consultation.contact_email:
+        return
+    _link, token = access_link_issue(
+        email=consultation.contact_email,
+        organisation=consultation.organisation,
+        target=consultation,
+    )
+    email_enqueue(
+        to=consultation.contact_email,
+        language=consultation.language,
+        template=f"consultations/emails/{template}",
+        context={"consultation": consultation, "status_url": access_link_url(token)},
+        related=consultation,
+    )
+
+
 def consultation_withdraw(*, consultation: Consultation, reason: str, actor) -> Consultation:
-    """Any open state → 取下げ (the company no longer needs the desk); the reason is required."""
+    """Any open state → 取下げ (the company no longer needs the desk); the reason is required
+    (kept in the case's history, not sent) and the company is told by email."""
     with transaction.atomic():
-        return _transition(consultation, Status.WITHDRAWN, actor=actor, reason=reason)
+        locked = _transition(consultation, Status.WITHDRAWN, actor=actor, reason=reason)
+        _notify_status(locked, "withdrawn")
+        return locked
 
 
 def consultation_reopen(*, consultation: Consultation, reason: str, actor) -> Consultation:
-    """完了/取下げ/回答済 → 対応中 (再開); the reason is required."""
+    """完了/取下げ/回答済 → 対応中 (再開); the reason is required and the company is told."""
     with transaction.atomic():
         locked = _lock(consultation)
         if locked.status in (Status.NEW, Status.IN_PROGRESS):
             raise DomainError(
                 _("この相談は対応中のため、再開する必要はありません。"), code="transition"
             )
-        return _transition(locked, Status.IN_PROGRESS, actor=actor, reason=reason)
+        locked = _transition(locked, Status.IN_PROGRESS, actor=actor, reason=reason)
+        _notify_status(locked, "reopened")
+        return locked
 
 
 def consultation_assign(*, consultation: Consultation, officer, actor) -> Consultation:
@@ -360,21 +392,59 @@ def consultation_company_message_add(
         return message
 
 
+def dispatch_need_warning(failed) -> str:
+    """The refusal when the need is confirmed for a company that could not apply: the failing
+    rules with their explanations, and what to do."""
+    rules = _("、").join(
+        _("「%(label)s」（%(explanation)s）") % {"label": r.label, "explanation": r.explanation}
+        for r in failed
+    )
+    return _(
+        "この事業者は、次の要件を満たさないため専門家派遣に申し込めない見込みです：%(rules)s "
+        "それでも「必要性あり」とする場合は、確認した内容を「要件の警告を確認したうえでの判断"
+        "メモ」に入力してください。"
+    ) % {"rules": rules}
+
+
 def consultation_dispatch_need_determine(
-    *, consultation: Consultation, needed: bool, reason: str, actor
+    *,
+    consultation: Consultation,
+    needed: bool,
+    reason: str,
+    actor,
+    check_eligibility: bool = False,
+    override_note: str = "",
 ) -> Consultation:
     """Record the dispatch-need determination (必要性の確認); when the need is confirmed the
-    company is told by email that it may now apply for an expert dispatch."""
+    company is told by email that it may now apply for an expert dispatch.
+
+    With ``check_eligibility`` (the desk's determination screen), confirming the need for a
+    company that the dispatch rules would refuse today (outside Tokyo, not an SME, no open
+    application window, no visits left: dispatch/eligibility.py) is refused with those rules
+    unless ``override_note`` says what the officer checked; the note is kept on the case and
+    the failing rules' codes in the audit event. Data loaders and tests that set up a case
+    leave the check off."""
+    from .selectors import dispatch_need_preview
+
     reason = (reason or "").strip()
+    override_note = (override_note or "").strip()
     if not reason:
         raise DomainError(_("判断理由を入力してください。"), field="reason", code="reason")
     with transaction.atomic():
         locked = _lock(consultation)
         if locked.status == Status.WITHDRAWN:
             raise DomainError(_("取下げられた相談では判断できません。"), code="withdrawn")
+        failed = []
+        if needed and check_eligibility:
+            failed = [rule for rule in dispatch_need_preview(locked) if not rule.passed]
+            if failed and not override_note:
+                raise DomainError(
+                    dispatch_need_warning(failed), field="override_note", code="ineligible"
+                )
         previous = locked.dispatch_need
         locked.dispatch_need = bool(needed)
         locked.dispatch_need_reason = reason
+        locked.dispatch_need_override_note = override_note if failed else ""
         locked.dispatch_need_decided_by = (
             actor if getattr(actor, "is_authenticated", False) else None
         )
@@ -383,6 +453,7 @@ def consultation_dispatch_need_determine(
             update_fields=[
                 "dispatch_need",
                 "dispatch_need_reason",
+                "dispatch_need_override_note",
                 "dispatch_need_decided_by",
                 "dispatch_need_decided_on",
             ]
@@ -391,7 +462,11 @@ def consultation_dispatch_need_determine(
             actor=actor,
             action="consultation.dispatch_need",
             obj=locked,
-            changes={"from": previous, "to": bool(needed)},
+            changes={
+                "from": previous,
+                "to": bool(needed),
+                **({"warnings": [rule.code for rule in failed]} if failed else {}),
+            },
         )
         if needed and previous is not True:
             _link, token = access_link_issue(
@@ -409,29 +484,62 @@ def consultation_dispatch_need_determine(
 
 # --- export and digest ---------------------------------------------------------------------------
 
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _choice(choices_name: str):
+    return lambda codes: "・".join(_labels(codes, choices_name))
+
+
+# Every intake field, in the order of the form, then the desk's own. Codes (法人番号, 郵便番号,
+# phone numbers, the reference) are text cells, so Excel keeps them whole (no 7.00001E+12, no
+# dropped leading zero); the export is access-logged by kosha_portal.exports.
 EXPORT_COLUMNS = [
     Column(_("相談番号"), lambda c: c.reference, text=True),
-    Column(_("受付日時"), lambda c: timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M")),
+    Column(_("年度"), lambda c: fiscal_year_label(c.fiscal_year)),
+    Column(_("受付日時"), lambda c: _local(c.received_at), width=17),
     Column(_("受付経路"), lambda c: c.get_channel_display()),
     Column(_("状態"), lambda c: c.get_status_display()),
     Column(_("回答期限"), lambda c: c.reply_by.isoformat()),
     Column(_("担当者"), lambda c: person_name(c.assigned_to)),
+    Column(_("受付した職員"), lambda c: person_name(c.recorded_by)),
     Column(_("事業者名"), lambda c: c.organisation.name, width=30),
     Column(_("事業者名（フリガナ）"), lambda c: c.organisation.name_kana, width=30),
+    Column(_("区分"), lambda c: c.organisation.get_kind_display()),
     Column(_("法人番号"), lambda c: c.organisation.corporate_number, text=True, width=16),
+    Column(_("郵便番号"), lambda c: c.organisation.postal_code, text=True, width=10),
+    Column(_("都道府県"), lambda c: c.organisation.prefecture),
     Column(_("区市町村"), lambda c: c.organisation.municipality),
+    Column(_("町名・番地・建物名"), lambda c: c.organisation.address, width=30),
+    Column(_("電話番号（代表）"), lambda c: c.organisation.phone, text=True, width=16),
+    Column(_("主な事業内容"), lambda c: c.organisation.main_business, width=24),
     Column(_("業種区分"), lambda c: c.organisation.get_industry_display()),
+    Column(_("資本金（円）"), lambda c: c.organisation.capital_yen),
+    Column(_("常時使用する従業員数"), lambda c: c.organisation.employees),
     Column(_("ご担当者名"), lambda c: c.contact_name),
+    Column(_("ご担当者名（フリガナ）"), lambda c: c.contact_kana),
+    Column(_("部署"), lambda c: c.contact_department),
+    Column(_("役職"), lambda c: c.contact_role),
     Column(_("メールアドレス"), lambda c: c.contact_email, width=30),
     Column(_("電話番号"), lambda c: c.contact_phone, text=True, width=16),
-    Column(_("行為の類型"), lambda c: "・".join(_labels(c.behaviour_types, "BehaviourType"))),
-    Column(
-        _("希望する支援"), lambda c: "・".join(_labels(c.requested_support, "RequestedSupport"))
-    ),
+    Column(_("希望する連絡方法"), lambda c: c.get_contact_way_display()),
+    Column(_("連絡を希望する時間帯"), lambda c: c.get_contact_time_display()),
+    Column(_("発生した場面"), lambda c: _choice("Place")(c.places), width=24),
+    Column(_("行為の類型"), lambda c: _choice("BehaviourType")(c.behaviour_types), width=24),
+    Column(_("被害の状況"), lambda c: _choice("Damage")(c.damages), width=24),
+    Column(_("実施済みの対策"), lambda c: _choice("Measure")(c.measures), width=24),
+    Column(_("希望する支援"), lambda c: _choice("RequestedSupport")(c.requested_support), width=20),
+    Column(_("ご相談内容"), lambda c: c.description, width=60),
+    Column(_("要求内容の妥当性"), lambda c: c.get_demand_reasonableness_display()),
+    Column(_("手段・態様の相当性"), lambda c: c.get_means_acceptability_display()),
     Column(
         _("専門家派遣の必要性"),
         lambda c: {True: _("あり"), False: _("なし"), None: ""}[c.dispatch_need],
     ),
+    Column(_("回答日時"), lambda c: _local(c.answered_at), width=17),
+    Column(_("完了日時"), lambda c: _local(c.closed_at), width=17),
 ]
 
 
@@ -444,7 +552,9 @@ def _labels(codes, choices_name: str) -> list[str]:
 
 def consultations_export_rows(queryset):
     """The consultations of a filtered list, loaded in chunks for ``EXPORT_COLUMNS``."""
-    return queryset.select_related("organisation", "assigned_to").iterator(chunk_size=2000)
+    return queryset.select_related("organisation", "assigned_to", "recorded_by").iterator(
+        chunk_size=2000
+    )
 
 
 def desk_digest_recipients() -> list[str]:
@@ -517,6 +627,7 @@ def consultation_anonymise(
         locked.contact_email = ""
         locked.description = ""
         locked.dispatch_need_reason = ""
+        locked.dispatch_need_override_note = ""
         locked.anonymised_at = now
         locked.save()
         locked.messages.update(body="")

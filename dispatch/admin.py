@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Avg, Count
@@ -9,9 +11,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.wareki import format_wareki
+from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow import allowed_targets
 
 from . import services
@@ -61,13 +65,41 @@ class DispatchDecideForm(DecideForm):
             )
 
 
+class VisitFilter(admin.SimpleListFilter):
+    """The desk home's links: dispatches with a visit report the company disputed, or a visit
+    today or tomorrow (JST)."""
+
+    title = _("各回の状況")
+    parameter_name = "visit"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("disputed", _("事業者から異議のある実施報告")),
+            ("today", _("本日の派遣")),
+            ("tomorrow", _("明日の派遣")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = clock.today()
+        days = {"today": today, "tomorrow": today + datetime.timedelta(days=1)}
+        if self.value() == "disputed":
+            visits = Visit.objects.filter(status=Visit.Status.DISPUTED)
+        elif self.value() in days:
+            visits = Visit.objects.filter(date=days[self.value()]).exclude(
+                status=Visit.Status.CANCELLED
+            )
+        else:
+            return queryset
+        return queryset.filter(pk__in=visits.values("dispatch_id"))
+
+
 class EligibilityItemInline(admin.TabularInline):
     model = EligibilityItem
     extra = 0
 
 
 @admin.register(ProgramYear)
-class ProgramYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ProgramYearAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "label",
         "application_opens_at",
@@ -116,6 +148,15 @@ class ProgramYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "cap_scope",
     )
 
+    def service_validate(self, request, data, instance):
+        services.program_year_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.program_year_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        return services.program_year_update(program_year=obj, data=data, actor=request.user)
+
 
 class ExpertAdminForm(forms.ModelForm):
     qualifications = forms.MultipleChoiceField(
@@ -141,7 +182,7 @@ class ExpertAdminForm(forms.ModelForm):
 
 
 @admin.register(Expert)
-class ExpertAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ExpertAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = ExpertAdminForm
     list_display = ["name", "kana", "qualification_list", "active"]
     list_filter = ["active"]
@@ -153,6 +194,15 @@ class ExpertAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("資格"))
     def qualification_list(self, obj):
         return "、".join(obj.qualification_labels)
+
+    def service_validate(self, request, data, instance):
+        services.expert_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.expert_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        return services.expert_update(expert=obj, data=data, actor=request.user)
 
 
 class AttestationInline(admin.TabularInline):
@@ -297,7 +347,7 @@ class DispatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "applied_at",
         "decision_date",
     ]
-    list_filter = ["status", "program_year"]
+    list_filter = ["status", VisitFilter, "program_year"]
     search_fields = ["reference", "organisation__name", "contact_name", "decision_number"]
     list_select_related = ["program_year", "organisation", "expert"]
     inlines = [AttestationInline, VisitInline, SurveyInline]

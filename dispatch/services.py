@@ -1048,3 +1048,207 @@ def _remind_apply_deadline(consultation, program_year: ProgramYear, *, dedupe_ke
         dedupe_key=dedupe_key,
         related=consultation,
     )
+
+
+# --- configuration: program years and experts (the admin saves through these) --------------------
+
+PROGRAM_YEAR_FIELDS = [
+    "fiscal_year",
+    "application_opens_at",
+    "application_closes_at",
+    "dispatch_period_ends_on",
+    "visit_cap",
+    "cap_scope",
+    "standard_visit_minutes",
+    "sme_rule_version",
+]
+
+
+def program_year_validate(*, data: dict, instance: ProgramYear | None = None) -> None:
+    """A program year's dates in order and inside its fiscal year (April to March), and a cap
+    no lower than the visits a company has already used in it."""
+    from kosha_portal.japan.fiscal import fiscal_year_label
+
+    year = data.get("fiscal_year")
+    opens, closes = data.get("application_opens_at"), data.get("application_closes_at")
+    ends = data.get("dispatch_period_ends_on")
+    if opens and closes and closes <= opens:
+        raise DomainError(
+            _("申込受付終了日時は、申込受付開始日時より後にしてください。"),
+            field="application_closes_at",
+            code="window",
+        )
+    if closes and ends and ends < jst_date(closes):
+        raise DomainError(
+            _("派遣期間の終了日は、申込受付終了日と同じ日かそれより後にしてください。"),
+            field="dispatch_period_ends_on",
+            code="dispatch_end",
+        )
+    if year:
+        first, last = datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+        label = fiscal_year_label(year)
+        if opens and not first <= jst_date(opens) <= last:
+            raise DomainError(
+                _("申込受付開始日時が%(year)s（%(first)s〜%(last)s）の中にありません。")
+                % {"year": label, "first": first.isoformat(), "last": last.isoformat()},
+                field="application_opens_at",
+                code="fiscal_year",
+            )
+        if ends and not first <= ends <= last:
+            raise DomainError(
+                _("派遣期間の終了日が%(year)s（%(first)s〜%(last)s）の中にありません。")
+                % {"year": label, "first": first.isoformat(), "last": last.isoformat()},
+                field="dispatch_period_ends_on",
+                code="fiscal_year",
+            )
+    cap = data.get("visit_cap")
+    if instance is not None and instance.pk and cap:
+        used = (
+            Visit.objects.filter(dispatch__program_year=instance, status__in=Visit.COUNTED_STATUSES)
+            .values("dispatch__organisation")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .values_list("n", flat=True)
+            .first()
+        )
+        if used and cap < used:
+            raise DomainError(
+                _(
+                    "この年度にすでに%(used)d回の派遣を利用した事業者があるため、上限を"
+                    "%(used)d回より少なくできません。"
+                )
+                % {"used": used},
+                field="visit_cap",
+                code="cap_below_used",
+            )
+
+
+def program_year_create(*, data: dict, actor) -> ProgramYear:
+    """Register a fiscal year of the dispatch program (its eligibility items follow)."""
+    program_year_validate(data=data)
+    with transaction.atomic():
+        year = ProgramYear(**{k: v for k, v in data.items() if k in PROGRAM_YEAR_FIELDS})
+        year.save()
+        audit_record(
+            actor=actor,
+            action="program_year.create",
+            obj=year,
+            changes={"values": {k: str(getattr(year, k)) for k in PROGRAM_YEAR_FIELDS}},
+        )
+        return year
+
+
+def program_year_update(*, program_year: ProgramYear, data: dict, actor) -> ProgramYear:
+    """Change a program year's window, period or cap, with the row locked; the audit event keeps
+    the old and new values (none of them is personal)."""
+    from kosha_portal.writes import assign_fields, audit_values, snapshot
+
+    with transaction.atomic():
+        year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
+        program_year_validate(data={**snapshot(year, PROGRAM_YEAR_FIELDS), **data}, instance=year)
+        before = snapshot(year, PROGRAM_YEAR_FIELDS)
+        changed = assign_fields(year, data, PROGRAM_YEAR_FIELDS)
+        if changed:
+            year.save()
+            audit_record(
+                actor=actor,
+                action="program_year.update",
+                obj=year,
+                changes={"fields": changed, "values": audit_values(before, year, changed)},
+            )
+        return year
+
+
+EXPERT_FIELDS = [
+    "user",
+    "name",
+    "kana",
+    "email",
+    "phone",
+    "qualifications",
+    "fields_of_expertise",
+    "active",
+    "conflicts",
+]
+
+
+def expert_validate(*, data: dict, instance: Expert | None = None) -> None:
+    """An expert logs in to the expert area with an account of their own, never a staff one."""
+    user = data.get("user")
+    if user is not None and (user.is_staff or user.is_superuser):
+        raise DomainError(
+            _(
+                "職員のアカウントは専門家に割り当てられません。専門家用に作成したアカウントを"
+                "選んでください。"
+            ),
+            field="user",
+            code="staff_account",
+        )
+    if user is not None:
+        other = Expert.objects.filter(user=user)
+        if instance is not None and instance.pk:
+            other = other.exclude(pk=instance.pk)
+        if other.exists():
+            raise DomainError(
+                _("このアカウントは別の専門家に割り当てられています。"),
+                field="user",
+                code="user_taken",
+            )
+
+
+def _expert_group(user) -> None:
+    from django.contrib.auth.models import Group
+
+    from kosha_portal.accounts.roles import EXPERTS
+
+    group = Group.objects.filter(name=EXPERTS).first()
+    if group is not None:
+        user.groups.add(group)
+
+
+def expert_create(*, data: dict, actor) -> Expert:
+    """Register an expert (登録専門家); the account joins the experts' group."""
+    from kosha_portal.writes import assign_many
+
+    expert_validate(data=data)
+    with transaction.atomic():
+        expert = Expert(
+            **{k: v for k, v in data.items() if k in EXPERT_FIELDS and k != "conflicts"}
+        )
+        expert.save()
+        assign_many(expert, data, ["conflicts"])
+        _expert_group(expert.user)
+        audit_record(actor=actor, action="expert.create", obj=expert)
+        return expert
+
+
+def expert_update(*, expert: Expert, data: dict, actor) -> Expert:
+    """Change an expert's record; the audit event names the changed fields only (name, contact
+    details and conflicts are personal or sensitive), plus whether they are available."""
+    from kosha_portal.writes import assign_fields, assign_many
+
+    with transaction.atomic():
+        locked = Expert.objects.select_for_update().get(pk=expert.pk)
+        expert_validate(data={"user": locked.user, **data}, instance=locked)
+        was_active = locked.active
+        changed = assign_fields(locked, data, EXPERT_FIELDS)
+        if changed:
+            locked.save()
+        changed += assign_many(locked, data, ["conflicts"])
+        if "user" in changed:
+            _expert_group(locked.user)
+        if changed:
+            audit_record(
+                actor=actor,
+                action="expert.update",
+                obj=locked,
+                changes={
+                    "fields": changed,
+                    **(
+                        {"values": {"active": [was_active, locked.active]}}
+                        if "active" in changed
+                        else {}
+                    ),
+                },
+            )
+        return locked

@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
-from kosha_portal.workflow_admin import action_reason, reason_action_form
+from kosha_portal.service_admin import ServiceAdminMixin
+from kosha_portal.workflow_admin import action_reason, confirm_action_page, reason_action_form
 
 from . import services
 from .models import (
@@ -39,7 +41,7 @@ def _run(modeladmin, request, queryset, service, done_message, arg="cohort", **e
 
 
 @admin.register(Cohort)
-class CohortAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CohortAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "status",
@@ -94,6 +96,15 @@ class CohortAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("履歴"), {"fields": ["recruiting_at", "started_at", "finished_at", "audit_history"]}),
     ]
     actions = ["open_recruiting", "start", "finish"]
+
+    def service_validate(self, request, data, instance):
+        services.cohort_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.cohort_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        return services.cohort_update(cohort=obj, data=data, actor=request.user)
 
     @admin.display(description=_("業務画面"))
     def staff_links(self, obj):
@@ -223,6 +234,27 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("見送りにする（メール送信）"))
     def decline(self, request, queryset):
+        accepted = [a for a in queryset if a.status == Application.Status.ACCEPTED]
+        page = confirm_action_page(
+            self,
+            request,
+            queryset,
+            title=_("見送りにしますか"),
+            explanation=_(
+                "見送りにすると、事業者のご担当者に見送りのお知らせをメールで送ります。"
+                "受講決定済みの事業者を見送る場合は理由が必要で、その席は空きになります。"
+            ),
+            button=_("見送りにして事業者に知らせる"),
+            reason_label=_("理由（受講決定後に見送る場合は必須）"),
+            reason_required=bool(accepted),
+            rows=[
+                gettext("%(company)s（%(cohort)s・%(status)s）")
+                % {"company": a.organisation, "cohort": a.cohort, "status": a.get_status_display()}
+                for a in queryset.select_related("organisation", "cohort")
+            ],
+        )
+        if page is not None:
+            return page
         self._transition(
             request,
             queryset,

@@ -622,3 +622,116 @@ __all__ = [
     "roster_import",
     "roster_pdf_request",
 ]
+
+
+# --- configuration: cohorts (the admin saves through these) --------------------------------------
+
+COHORT_FIELDS = [
+    "number",
+    "title",
+    "start_date",
+    "end_date",
+    "application_opens_on",
+    "application_closes_on",
+    "capacity",
+    "max_participants_per_company",
+    "planned_sessions",
+    "planned_hours",
+    "coaching_visits_per_company",
+    "completion_threshold_percent",
+    "venue",
+    "description",
+    "instructors",
+]
+
+
+def cohort_validate(*, data: dict, instance: Cohort | None = None) -> None:
+    """A cohort's dates in order, and no limit below what it has already accepted."""
+    start, end = data.get("start_date"), data.get("end_date")
+    opens, closes = data.get("application_opens_on"), data.get("application_closes_on")
+    if start and end and end < start:
+        raise DomainError(
+            _("修了日は開講日と同じ日かそれより後にしてください。"), field="end_date", code="dates"
+        )
+    if opens and closes and closes < opens:
+        raise DomainError(
+            _("申込締切日は申込受付開始日と同じ日かそれより後にしてください。"),
+            field="application_closes_on",
+            code="window",
+        )
+    if closes and start and closes > start:
+        raise DomainError(
+            _("申込締切日は開講日より前（または同じ日）にしてください。"),
+            field="application_closes_on",
+            code="closes_after_start",
+        )
+    if instance is None or not instance.pk:
+        return
+    accepted = instance.applications.filter(status=Application.Status.ACCEPTED).count()
+    if data.get("capacity") and data["capacity"] < accepted:
+        raise DomainError(
+            _("すでに%(count)d社の受講が決まっているため、定員を%(count)d社より少なくできません。")
+            % {"count": accepted},
+            field="capacity",
+            code="capacity_below_accepted",
+        )
+    limit = data.get("max_participants_per_company")
+    if limit:
+        largest = (
+            Participant.objects.filter(application__cohort=instance)
+            .exclude(application__status=Application.Status.DECLINED)
+            .values("application")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .values_list("n", flat=True)
+            .first()
+        )
+        if largest and limit < largest:
+            raise DomainError(
+                _(
+                    "参加者を%(count)d名登録している事業者があるため、1社あたりの上限を"
+                    "%(count)d名より少なくできません。"
+                )
+                % {"count": largest},
+                field="max_participants_per_company",
+                code="participants_above_limit",
+            )
+
+
+def cohort_create(*, data: dict, actor) -> Cohort:
+    """Register a cohort (第N期) in preparation (準備中); recruiting opens with its own action."""
+    from kosha_portal.writes import assign_many
+
+    cohort_validate(data=data)
+    with transaction.atomic():
+        cohort = Cohort(
+            **{k: v for k, v in data.items() if k in COHORT_FIELDS and k != "instructors"}
+        )
+        cohort.save()
+        assign_many(cohort, data, ["instructors"])
+        audit_record(actor=actor, action="school.cohort.create", obj=cohort)
+        return cohort
+
+
+def cohort_update(*, cohort: Cohort, data: dict, actor) -> Cohort:
+    """Change a cohort's dates, limits or curriculum, with the row locked (applications check
+    the capacity under the same lock); the audit event keeps old and new values."""
+    from kosha_portal.writes import assign_fields, assign_many, audit_values, snapshot
+
+    with transaction.atomic():
+        locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        fields = [f for f in COHORT_FIELDS if f != "instructors"]
+        cohort_validate(data={**snapshot(locked, fields), **data}, instance=locked)
+        before = snapshot(locked, fields)
+        changed = assign_fields(locked, data, COHORT_FIELDS)
+        if changed:
+            locked.save()
+        changed += assign_many(locked, data, ["instructors"])
+        if changed:
+            audit_record(
+                actor=actor,
+                action="school.cohort.update",
+                obj=locked,
+                changes={"fields": changed, "values": audit_values(before, locked, changed)},
+            )
+        return locked

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -11,8 +13,11 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from kosha_portal import clock
 from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
+from kosha_portal.japan.deadlines import start_of_day
+from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow import is_allowed
 
 from . import selectors, services
@@ -68,8 +73,28 @@ def _run(modeladmin, request, queryset, service, done_message, arg="seminar", **
         modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
+class HeldOnFilter(admin.SimpleListFilter):
+    """The desk home's links: seminars held today or tomorrow (JST), cancelled ones left out."""
+
+    title = _("開催日")
+    parameter_name = "held"
+
+    def lookups(self, request, model_admin):
+        return [("today", _("本日")), ("tomorrow", _("明日"))]
+
+    def queryset(self, request, queryset):
+        offset = {"today": 0, "tomorrow": 1}.get(self.value())
+        if offset is None:
+            return queryset
+        day = clock.today() + datetime.timedelta(days=offset)
+        return queryset.exclude(status=Seminar.Status.CANCELLED).filter(
+            starts_at__gte=start_of_day(day),
+            starts_at__lt=start_of_day(day + datetime.timedelta(days=1)),
+        )
+
+
 @admin.register(Seminar)
-class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "fiscal_year",
@@ -83,7 +108,7 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "satisfaction_average",
         "staff_links",
     ]
-    list_filter = ["fiscal_year", "status", "format"]
+    list_filter = [HeldOnFilter, "fiscal_year", "status", "format"]
     search_fields = ["title", "part", "lecturer"]
     date_hierarchy = "starts_at"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -258,18 +283,20 @@ class SeminarAdmin(AuditedAdminMixin, admin.ModelAdmin):
             _("Excel（xlsx）出力"),
         )
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"venue_seats", "online_seats"} & set(form.changed_data):
-            for fmt in obj.attendance_formats:
-                promoted = services.waitlist_fill(
-                    seminar=obj, attendance_format=fmt, actor=request.user
-                )
-                if promoted:
-                    self.message_user(
-                        request,
-                        _("キャンセル待ちから %(n)s 名を繰り上げました。") % {"n": len(promoted)},
-                    )
+    def service_validate(self, request, data, instance):
+        services.seminar_validate(data=data, instance=instance)
+
+    def service_create(self, request, data, form):
+        return services.seminar_create(data=data, actor=request.user)
+
+    def service_update(self, request, obj, data, form):
+        seminar, promoted = services.seminar_update(seminar=obj, data=data, actor=request.user)
+        if promoted:
+            self.message_user(
+                request,
+                _("キャンセル待ちから %(n)s 名を繰り上げました。") % {"n": len(promoted)},
+            )
+        return seminar
 
     @admin.action(description=_("選択したセミナーを公開する"))
     def publish(self, request, queryset):

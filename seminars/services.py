@@ -642,3 +642,150 @@ def survey_submit(
         )
         audit_record(actor=actor, action="seminar_survey.submit", obj=registration)
         return response
+
+
+# --- configuration: seminars (the admin saves through these) -------------------------------------
+
+SEMINAR_FIELDS = [
+    "fiscal_year",
+    "number",
+    "part",
+    "title",
+    "description",
+    "lecturer",
+    "starts_at",
+    "ends_at",
+    "format",
+    "venue_name",
+    "venue_address",
+    "venue_map_url",
+    "online_url",
+    "venue_seats",
+    "online_seats",
+    "seats_per_company",
+    "registration_opens_at",
+    "registration_closes_at",
+    "archive_url",
+    "survey_enabled",
+    # A reason may be prepared before the cancellation (the confirmation page offers it); once
+    # cancelled, it is what the registrants were told and is read-only.
+    "cancel_reason",
+]
+# What may still change once a seminar is over or cancelled: the archive and the survey.
+SEMINAR_FIELDS_AFTER_THE_END = {"description", "archive_url", "survey_enabled"}
+
+
+def seminar_validate(*, data: dict, instance: Seminar | None = None) -> None:
+    """A seminar's times in order, registration closing before it starts, and no format or seat
+    count below the registrations it already holds."""
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+    if starts and ends and ends <= starts:
+        raise DomainError(
+            _("終了日時は開始日時より後にしてください。"), field="ends_at", code="times"
+        )
+    if opens and closes and closes <= opens:
+        raise DomainError(
+            _("受付終了日時は受付開始日時より後にしてください。"),
+            field="registration_closes_at",
+            code="window",
+        )
+    if closes and starts and closes > starts:
+        raise DomainError(
+            _("受付終了日時は開始日時より前にしてください。"),
+            field="registration_closes_at",
+            code="closes_after_start",
+        )
+    if instance is None or not instance.pk:
+        return
+    if instance.status in (Seminar.Status.CANCELLED, Seminar.Status.FINISHED):
+        changed = [
+            name
+            for name in SEMINAR_FIELDS
+            if name in data and data[name] != getattr(instance, name)
+        ]
+        locked = [name for name in changed if name not in SEMINAR_FIELDS_AFTER_THE_END]
+        if locked:
+            raise DomainError(
+                _(
+                    "%(status)sのセミナーは、内容・アーカイブ動画URL・アンケートの設定だけ"
+                    "変更できます。"
+                )
+                % {"status": instance.get_status_display()},
+                field=locked[0],
+                code="over",
+            )
+        return
+    probe = Seminar(**{**{f: getattr(instance, f) for f in SEMINAR_FIELDS}, **data})
+    for registration_format, _label in Registration.Format.choices:
+        taken = _seats_taken(instance, registration_format)
+        if not taken:
+            continue
+        if registration_format not in probe.attendance_formats:
+            raise DomainError(
+                _(
+                    "%(format)sで参加が確定している方（%(count)d名）がいるため、その参加方法を"
+                    "なくす開催形式には変更できません。"
+                )
+                % {"format": Registration.Format(registration_format).label, "count": taken},
+                field="format",
+                code="format_in_use",
+            )
+        if probe.seats_for(registration_format) < taken:
+            field = (
+                "venue_seats"
+                if registration_format == Registration.Format.VENUE
+                else "online_seats"
+            )
+            raise DomainError(
+                _(
+                    "参加が確定している方が%(count)d名いるため、定員を%(count)d名より少なく"
+                    "できません。"
+                )
+                % {"count": taken},
+                field=field,
+                code="seats_below_taken",
+            )
+
+
+def seminar_create(*, data: dict, actor) -> Seminar:
+    """Register a seminar as a draft (下書き); it is opened to the public by seminar_publish."""
+    seminar_validate(data=data)
+    with transaction.atomic():
+        seminar = Seminar(**{k: v for k, v in data.items() if k in SEMINAR_FIELDS})
+        seminar.save()
+        audit_record(actor=actor, action="seminar.create", obj=seminar)
+        return seminar
+
+
+def seminar_update(*, seminar: Seminar, data: dict, actor) -> tuple[Seminar, list]:
+    """Change a seminar with its row locked (registrations count seats under the same lock);
+    when seats were added, the waiting list moves up into them. Returns the seminar and the
+    registrations promoted."""
+    from kosha_portal.writes import assign_fields, audit_values, snapshot
+
+    with transaction.atomic():
+        locked = _lock_seminar(seminar.pk)
+        seminar_validate(data={**snapshot(locked, SEMINAR_FIELDS), **data}, instance=locked)
+        before = snapshot(locked, SEMINAR_FIELDS)
+        changed = assign_fields(locked, data, SEMINAR_FIELDS)
+        if not changed:
+            return locked, []
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="seminar.update",
+            obj=locked,
+            changes={
+                "fields": changed,
+                # The online link is given to confirmed participants only: not into the trail.
+                "values": audit_values(before, locked, changed, hidden=("online_url",)),
+            },
+        )
+        promoted = []
+        if {"venue_seats", "online_seats", "format"} & set(changed):
+            for attendance_format in locked.attendance_formats:
+                promoted += waitlist_fill(
+                    seminar=locked, attendance_format=attendance_format, actor=actor
+                )
+        return locked, promoted

@@ -33,6 +33,10 @@ SIMPLE = {
     "admin.delete": _("管理画面で削除"),
     "organisation.create": _("事業者を登録"),
     "organisation.merge": _("重複していた事業者を統合"),
+    "program_year.create": _("派遣事業年度を登録"),
+    "expert.create": _("登録専門家を登録"),
+    "school.cohort.create": _("スクールの期を登録"),
+    "seminar.create": _("セミナーを登録"),
     "dispatch.apply": _("派遣申込を受付"),
     "dispatch.decide": _("派遣決定"),
     "dispatch.reject": _("不採択を決定"),
@@ -164,6 +168,12 @@ def describe(event: AuditEvent, users: dict) -> str:  # noqa: C901 - one branch 
             "rows": changes.get("rows", "-"),
             "format": str(changes.get("format", "csv")).upper(),
         }
+    if action.startswith("organisation."):
+        text = _describe_organisation(action, changes, model)
+        if text:
+            return text
+    if action in FIELD_CHANGE_ACTIONS and changes.get("fields") and model is not None:
+        return _describe_field_changes(model, changes)
     if action in ("admin.change", "organisation.update"):
         return gettext("%(fields)s を変更") % {
             "fields": _field_labels(model, changes.get("fields"))
@@ -178,9 +188,10 @@ def describe(event: AuditEvent, users: dict) -> str:  # noqa: C901 - one branch 
             "date": changes.get("date", ""),
         }
     if action == "seminar.cancel":
-        return gettext("セミナーを中止（%(count)s名に通知）") % {
-            "count": changes.get("notified", 0)
-        }
+        return (
+            gettext("セミナーを中止（%(count)s名に通知）") % {"count": changes.get("notified", 0)}
+            + suffix
+        )
     if action == "seminar.finish":
         return gettext("終了処理（欠席%(count)s名）") % {"count": changes.get("no_shows", 0)}
     if action == "seminar_registration.create":
@@ -200,6 +211,111 @@ def describe(event: AuditEvent, users: dict) -> str:  # noqa: C901 - one branch 
     if action in SIMPLE:
         return str(SIMPLE[action]) + suffix
     return action + suffix
+
+
+def _organisation_value(model, name, value) -> str:
+    if value in ("", None):
+        return gettext("（空欄）")
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if name == "capital_yen":
+        return gettext("%(amount)s円") % {"amount": f"{int(value):,}"}
+    return str(value)
+
+
+def _describe_field_changes(model, changes: dict) -> str:
+    """「業種を「その他の業種」から「小売業」に変更、電話番号を変更」: values where the event kept
+    them (non-personal fields), the field's name alone otherwise."""
+    parts = []
+    values = changes.get("values") or {}
+    for name in changes.get("fields") or []:
+        label = _field_labels(model, [name])
+        if name in values:
+            old, new = values[name]
+            parts.append(
+                gettext("%(field)sを「%(old)s」から「%(new)s」に変更")
+                % {
+                    "field": label,
+                    "old": _organisation_value(model, name, old),
+                    "new": _organisation_value(model, name, new),
+                }
+            )
+        else:
+            parts.append(gettext("%(field)sを変更") % {"field": label})
+    return gettext("、").join(parts)
+
+
+# Staff edits of configuration records, saved through their services.
+FIELD_CHANGE_ACTIONS = (
+    "program_year.update",
+    "expert.update",
+    "school.cohort.update",
+    "seminar.update",
+)
+
+
+def _describe_organisation(action: str, changes: dict, model) -> str | None:
+    """The registry's events: what a merge kept from which record, a staff edit's values,
+    blanks a form filled in, a possible duplicate flagged or dismissed."""
+    if model is None:
+        return None
+    if action == "organisation.merge" and "kept" in changes:
+        moved = sum(int(n) for n in (changes.get("moved") or {}).values())
+        parts = []
+        values = changes.get("values") or {}
+        for name, side in (changes.get("kept") or {}).items():
+            label = _field_labels(model, [name])
+            if name in values:
+                kept, other = values[name] if side == "keep" else reversed(values[name])
+                parts.append(
+                    gettext("%(field)s「%(kept)s」を採用（他方は「%(other)s」）")
+                    % {
+                        "field": label,
+                        "kept": _organisation_value(model, name, kept),
+                        "other": _organisation_value(model, name, other),
+                    }
+                )
+            else:
+                parts.append(
+                    gettext("%(field)sは%(side)sの値を採用")
+                    % {
+                        "field": label,
+                        "side": gettext("この記録") if side == "keep" else gettext("統合元"),
+                    }
+                )
+        text = gettext("%(removed)sを統合（関連する記録%(count)s件を移動）") % {
+            "removed": changes.get("removed", ""),
+            "count": moved,
+        }
+        return text + (gettext("：") + gettext("、").join(parts) if parts else "")
+    if action == "organisation.update" and (changes.get("values") or "confirmed" in changes):
+        parts = [_describe_field_changes(model, changes)] if changes.get("fields") else []
+        if changes.get("confirmed") is True:
+            parts.append(gettext("登記情報を確認済みにした"))
+        elif changes.get("confirmed") is False:
+            parts.append(gettext("登記情報の確認を取り消した"))
+        return gettext("、").join(parts)
+    if action == "organisation.fill":
+        return gettext("申込の入力で、空欄だった%(fields)sを補完") % {
+            "fields": _field_labels(model, changes.get("fields"))
+        }
+    if action == "organisation.create" and changes.get("possible_duplicate_of"):
+        from companies.models import DuplicateBasis
+
+        basis = changes.get("basis")
+        return gettext("事業者を登録（事業者ID %(pk)s と同じ事業者の可能性あり：%(basis)s）") % {
+            "pk": changes["possible_duplicate_of"],
+            "basis": str(DuplicateBasis(basis).label) if basis in DuplicateBasis.values else "",
+        }
+    if action == "organisation.duplicate_dismiss":
+        return gettext("事業者ID %(pk)s とは別の事業者であることを確認") % {
+            "pk": changes.get("other", "")
+        }
+    return None
 
 
 def actor_display(event: AuditEvent) -> str:

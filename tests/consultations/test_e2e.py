@@ -69,7 +69,7 @@ def test_intake_to_reply_journey(
     staff.close()
 
     page.reload()
-    expect(page.locator("#status")).to_have_text("回答済")
+    expect(page.locator("#status")).to_have_text("回答済み")
     expect(page.get_by_text("対応記録の残し方をご案内します。")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "consultation-status.png"), full_page=True)
     assert (

@@ -37,7 +37,7 @@ def test_status_page_shows_replies_but_never_internal_notes(client, make_consult
     page = client.get(c.get_portal_url())
     html = page.content.decode()
     assert page.status_code == 200
-    assert "窓口からの回答です" in html and "回答済" in html
+    assert "窓口からの回答です" in html and "回答済み" in html
     assert "内部だけのメモです" not in html and "内部メモ" not in html
 
 

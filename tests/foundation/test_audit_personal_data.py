@@ -68,6 +68,7 @@ def make_consultation_for_audit():
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_labels_never_use_str_of_a_personal_record(desk_user):
     seminar = SeminarFactory()
     registration = register(seminar, 3)
@@ -78,6 +79,7 @@ def test_labels_never_use_str_of_a_personal_record(desk_user):
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_django_admin_log_of_an_anonymised_record_loses_the_name(desk_user, time_machine):
     from seminars.retention import registration_anonymise
 
@@ -120,6 +122,7 @@ def test_admin_history_reads_as_japanese_with_officer_names_and_views_apart(
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_the_data_migration_relabels_existing_events_and_drops_search_words(desk_user):
     import importlib
 

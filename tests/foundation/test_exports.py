@@ -129,6 +129,7 @@ def test_export_response_xlsx_stores_codes_as_text_cells(rf, desk_user):
 
 
 @pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
 def test_every_list_export_is_in_the_access_log(desk_client):
     from kosha_portal.audit.models import AuditEvent
     from tests.school.factories import accepted_application, recruiting_cohort

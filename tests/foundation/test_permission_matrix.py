@@ -664,6 +664,8 @@ TARGETS = {
     ),
     # the admin site's own pages and the ModelAdmins' extra views
     "admin:index": ("GET", lambda w: reverse("admin:index")),
+    # the desk home answers at the admin index's address
+    "desk_home": ("GET", lambda w: reverse("desk_home")),
     "admin:login": ("GET", lambda w: reverse("admin:login")),
     "admin:logout": ("POST", lambda w: reverse("admin:logout")),
     "admin:password_change": ("GET", lambda w: reverse("admin:password_change")),
@@ -867,6 +869,7 @@ MATRIX = {
     "school:certificate_download":             (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
 
     "admin:index":                             (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, OK,    OK),
+    "desk_home":                               (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, OK,    OK),
     # a logged-in non-staff user is shown the admin login form with "not authorised"
     "admin:login":                             (OK,    OK,    OK,    OK,    OK,    GO,    GO),
     "admin:logout":                            (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, GO,    GO),

@@ -22,6 +22,7 @@ def test_apply_accept_and_roster(page, live_server, desk_user, artifacts_dir, br
     page.get_by_label("区市町村").fill("千代田区")
     page.get_by_label("町名・番地・建物名").fill("神田佐久間町1-9")
     page.get_by_label("主な事業内容").fill("翻訳／通訳／速記業")
+    page.get_by_label("業種区分").select_option("services")  # required, never preselected
     page.locator("#id_contact_name").fill("青葉 次郎")
     page.get_by_label("ご担当者氏名（フリガナ）").fill("アオバ ジロウ")
     page.get_by_label("ご担当者メールアドレス").fill("aoba@example.jp")

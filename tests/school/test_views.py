@@ -332,15 +332,31 @@ def test_admin_declines_an_accepted_company_only_with_a_reason(desk_client):
 
     application = accepted_application(recruiting_cohort())
     url = "/admin/school/application/"
+    confirm = desk_client.post(
+        url, {"action": "decline", "_selected_action": [application.pk], "reason": ""}
+    )
+    assert "見送りにしますか" in confirm.content.decode()
     refused = desk_client.post(
-        url, {"action": "decline", "_selected_action": [application.pk], "reason": ""}, follow=True
+        url,
+        {
+            "action": "decline",
+            "_selected_action": [application.pk],
+            "reason": "",
+            "confirmed": "yes",
+        },
+        follow=True,
     )
     assert "「見送り」にするには理由を入力してください。" in refused.content.decode()
     application.refresh_from_db()
     assert application.status == Application.Status.ACCEPTED
     desk_client.post(
         url,
-        {"action": "decline", "_selected_action": [application.pk], "reason": "受講辞退の連絡"},
+        {
+            "action": "decline",
+            "_selected_action": [application.pk],
+            "reason": "受講辞退の連絡",
+            "confirmed": "yes",
+        },
     )
     application.refresh_from_db()
     assert (application.status, application.roster_number) == ("declined", None)
@@ -348,6 +364,9 @@ def test_admin_declines_an_accepted_company_only_with_a_reason(desk_client):
     assert event.changes["reason"] == "受講辞退の連絡"
     # A company still in selection is declined without a reason, as before.
     pending = ApplicationFactory(cohort=application.cohort)
-    desk_client.post(url, {"action": "decline", "_selected_action": [pending.pk], "reason": ""})
+    desk_client.post(
+        url,
+        {"action": "decline", "_selected_action": [pending.pk], "reason": "", "confirmed": "yes"},
+    )
     pending.refresh_from_db()
     assert pending.status == Application.Status.DECLINED

@@ -26,6 +26,7 @@ def test_register_find_confirmation_and_cancel_through_the_personal_link(
     page.goto(f"{live_server.url}/seminars/")
     page.get_by_role("link", name=re.compile(seminar.title)).click()
     page.locator("#id_org_name").fill("株式会社ブラウザ商店")
+    page.locator("#id_org_industry").select_option("retail")  # required, never preselected
     page.locator("#id_name").fill("鈴木 一郎")
     page.locator("#id_name_kana").fill("すずき いちろう")
     page.locator("#id_email").fill("ichiro@example.jp")
