@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from announcements.forms import AnnouncementOptInMixin
 from companies.forms import OrganisationFieldsMixin
 from kosha_portal import clock
 from kosha_portal.japan.forms import (
@@ -187,7 +188,9 @@ def started_token() -> str:
     return signing.dumps(clock.now().timestamp(), salt=TIMESTAMP_SALT)
 
 
-class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
+class ConsultationIntakeForm(
+    AnnouncementOptInMixin, OrganisationFieldsMixin, ConsultationFieldsMixin
+):
     """The public intake form (no account, no CAPTCHA: a honeypot and a minimum fill time)."""
 
     privacy_consent = forms.BooleanField(

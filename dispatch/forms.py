@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from announcements.forms import AnnouncementOptInMixin
 from kosha_portal.japan.forms import NormalizedCharField, NormalizedEmailField
 
 from .models import EligibilityItem, Expert, Mode, Qualification, Survey
@@ -9,7 +10,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(AnnouncementOptInMixin, forms.Form):
     contact_name = NormalizedCharField(label=_("ご担当者名"), max_length=100)
     contact_email = NormalizedEmailField(label=_("メールアドレス"))
     theme = NormalizedCharField(

@@ -56,6 +56,12 @@ def seminar_detail(request, pk):
             error.add_to_form(form)
             is_open = services.registration_is_open(seminar)
         else:
+            form.announcement_opt_in_record(
+                request,
+                source="seminar",
+                email=registration.email,
+                organisation=registration.organisation,
+            )
             query = urlencode({"result": registration.status})
             return redirect(f"{reverse('seminars:done', args=[seminar.pk])}?{query}")
     return render(
