@@ -93,10 +93,10 @@ def test_sending_goes_through_the_confirmation_page_and_sends_the_count_shown(
     announcement.refresh_from_db()
     assert announcement.status == Announcement.Status.SENT
     assert announcement.expected_recipients == announcement.recipient_count == 4
-    sent = OutboundEmail.objects.filter(
-        template="announcements/emails/announcement", status="sent"
-    )
-    assert sorted(sent.values_list("to", flat=True)) == [f"confirmed{n}@example.jp" for n in range(4)]
+    sent = OutboundEmail.objects.filter(template="announcements/emails/announcement", status="sent")
+    assert sorted(sent.values_list("to", flat=True)) == [
+        f"confirmed{n}@example.jp" for n in range(4)
+    ]
     assert "送信済み 4件" in desk_client.get(_change(announcement)).content.decode()
 
 
