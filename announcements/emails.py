@@ -122,9 +122,12 @@ def announcement_context(announcement: Announcement, *, token: str, test: bool =
     }
 
 
-def announcement_message(announcement: Announcement, subscriber: Subscriber) -> dict:
-    """The template, context, language and headers of one recipient's message."""
-    token = subscriber.unsubscribe_token
+def announcement_message(
+    announcement: Announcement, subscriber: Subscriber, *, token: str | None = None
+) -> dict:
+    """The template, context, language and headers of one recipient's message (with ``token``
+    in place of the subscriber's own, for rendering once and filling it in per recipient)."""
+    token = token or subscriber.unsubscribe_token
     return {
         "template": TEMPLATE,
         "context": announcement_context(announcement, token=token),
