@@ -11,10 +11,10 @@ def announcement_lease_check(app_configs=None, **kwargs):
     rows on its own (which would send a handed-over message a second time)."""
     lease = settings.ANNOUNCEMENT_SENDER_LEASE_SECONDS
     found = []
-    if lease < EXCHANGES_PER_CONVERSATION * (settings.EMAIL_TIMEOUT or 0):
+    if lease * 2 / 3 < EXCHANGES_PER_CONVERSATION * (settings.EMAIL_TIMEOUT or 0):
         found.append(
             checks.Warning(
-                f"ANNOUNCEMENT_SENDER_LEASE_SECONDS ({lease}) is shorter than "
+                f"ANNOUNCEMENT_SENDER_LEASE_SECONDS ({lease}) is shorter than 1.5 × "
                 f"{EXCHANGES_PER_CONVERSATION} × EMAIL_TIMEOUT: a slow server could make a second "
                 "sender take over while the first is still talking.",
                 id="announcements.W001",

@@ -22,6 +22,7 @@ import logging
 import re
 import secrets
 import smtplib
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from kosha_portal import clock
 from kosha_portal.mail.failures import exception_reason
@@ -50,7 +51,7 @@ from kosha_portal.mail.services import (
 from kosha_portal.workflow import transition
 
 from . import emails
-from .models import Announcement, AnnouncementRecipient, SkipReason, Subscriber
+from .models import Announcement, AnnouncementRecipient, SkipReason, Subscriber, Suppression
 from .selectors import deliverable_subscribers
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,10 @@ def orphans_recover(*, announcement_id: int) -> int:
     counted as delivered (at most once); not handed over → the server dropped them, back in the
     queue for the next sender."""
     now = clock.now()
-    cutoff = now - timedelta(seconds=_lease_seconds())
+    # The dead sender renewed its lease before every message once a third of it had passed, so
+    # each of its claims is at least two thirds of a lease old by the time the lease expired; a
+    # message the outbox's own flush is sending right now is younger than that (checks.py).
+    cutoff = now - timedelta(seconds=_lease_seconds() * 2 / 3)
     recovered = 0
     with transaction.atomic():
         orphans = (
@@ -271,34 +275,36 @@ def batch_write(*, announcement: Announcement, limit: int) -> int:
 
 
 def _claim(email_id: int):
-    """Claim one reserved (or due) row and check its recipient again, in one short transaction:
-    (email, recipient) to send, or None (taken by someone else, or skipped)."""
+    """Claim one reserved (or due) row and check its recipient again, in one short transaction
+    (one query reads the row, its subscriber's state and whether the address is on the
+    suppression list): (email, recipient) to send, or None (taken elsewhere, or skipped).
+
+    A pending row is also how an unsubscription, a bounce or a cancelled announcement reaches
+    the sender: each of them cancels the announcement's pending rows in its own transaction."""
     now = clock.now()
     with transaction.atomic():
         email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
             .filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
+            .select_related("announcement_recipient__subscriber")
+            .annotate(
+                suppressed=Exists(
+                    Suppression.objects.filter(
+                        address_hash=OuterRef("announcement_recipient__subscriber__email_hash")
+                    )
+                )
+            )
             .first()
         )
         if email is None:
             return None
-        recipient = AnnouncementRecipient.objects.select_related("announcement", "subscriber").get(
-            email_id=email.pk
-        )
-        still = (
-            recipient.announcement.status == Announcement.Status.SENDING
-            and recipient.subscriber_id is not None
-            and deliverable_subscribers().filter(pk=recipient.subscriber_id).exists()
-        )
-        if not still:
+        recipient = email.announcement_recipient
+        subscriber = recipient.subscriber
+        if subscriber is None or subscriber.status != Subscriber.Status.ACTIVE or email.suppressed:
             transition(email, OutboundEmail.Status.CANCELLED, actor=None, audit=False)
             recipient.skipped_at = now
-            recipient.skip_reason = (
-                SkipReason.CANCELLED
-                if recipient.announcement.status != Announcement.Status.SENDING
-                else _skip_reason(recipient.subscriber)
-            )
+            recipient.skip_reason = _skip_reason(subscriber)
             recipient.save(update_fields=["skipped_at", "skip_reason"])
             return None
         email.claimed_at = now
@@ -345,6 +351,10 @@ def send_handing_over(connection, message, hand_over) -> None:
     sender = sanitize_address(message.from_email, encoding)
     recipients = [sanitize_address(address, encoding) for address in message.recipients()]
     data = message.message().as_bytes(linesep="\r\n")
+    if smtp.sock is not None:
+        # The content and the end of DATA are two writes with a database commit between them:
+        # without this, Nagle's algorithm holds the second until the first is acknowledged.
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     smtp.ehlo_or_helo_if_needed()
     options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
     code, reply = smtp.mail(sender, options)

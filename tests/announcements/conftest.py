@@ -19,13 +19,19 @@ class CountingHandler(RecordingHandler):
         super().__init__()
         self.sessions: dict[int, int] = {}
 
+    def _session(self, session) -> int:
+        if not hasattr(session, "test_id"):  # id() of a closed session may be reused
+            session.test_id = len(self.sessions) + 1
+            self.sessions[session.test_id] = 0
+        return session.test_id
+
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        self.sessions.setdefault(id(session), 0)
+        self._session(session)
         session.host_name = hostname
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        self.sessions[id(session)] = self.sessions.get(id(session), 0) + 1
+        self.sessions[self._session(session)] += 1
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
