@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from kosha_portal import clock
@@ -51,7 +51,14 @@ from kosha_portal.mail.services import (
 from kosha_portal.workflow import transition
 
 from . import emails
-from .models import Announcement, AnnouncementRecipient, SkipReason, Subscriber, Suppression
+from .models import (
+    Announcement,
+    AnnouncementRecipient,
+    SenderLease,
+    SkipReason,
+    Subscriber,
+    Suppression,
+)
 from .selectors import deliverable_subscribers
 
 logger = logging.getLogger(__name__)
@@ -78,7 +85,7 @@ class BatchResult:
 
 def batch_size() -> int:
     size = max(1, min(settings.ANNOUNCEMENT_BATCH_SIZE, MAX_PER_CONNECTION))
-    rate = settings.ANNOUNCEMENT_RATE_PER_MINUTE
+    rate = settings.ANNOUNCEMENT_RATE_PER_MINUTE / max(1, settings.ANNOUNCEMENT_SENDERS)
     if rate > 0:
         # A batch must end well inside the lease, or another sender would take over mid-batch.
         size = min(size, max(1, int(rate / 60 * settings.ANNOUNCEMENT_SENDER_LEASE_SECONDS / 3)))
@@ -92,30 +99,36 @@ def _lease_seconds() -> int:
 # --- the lease -------------------------------------------------------------------------------------
 
 
-def lease_take(*, announcement_id: int, lease: str | None = None) -> str | None:
-    """Renew ``lease`` if it is still ours, or take the lease when nobody holds it (never taken,
-    or expired: its worker died). Taking it over first recovers what the last holder left."""
+def lease_take(*, announcement_id: int, lease: str | None = None, slot: int = 0) -> str | None:
+    """Renew ``lease`` if it is still ours, or take sender ``slot`` when nobody holds it (never
+    taken, or its lease expired: its worker died). Taking a slot over first recovers what a dead
+    sender left in flight. None when the announcement is not being sent or the slot is held."""
     now = clock.now()
     until = now + timedelta(seconds=_lease_seconds())
-    sending = Announcement.objects.filter(pk=announcement_id, status=Announcement.Status.SENDING)
+    if not Announcement.objects.filter(
+        pk=announcement_id, status=Announcement.Status.SENDING
+    ).exists():
+        return None
+    leases = SenderLease.objects.filter(announcement_id=announcement_id, slot=slot)
     if lease:
-        if sending.filter(lease_token=lease).update(lease_expires_at=until):
-            return lease
-        return None
+        return lease if leases.filter(token=lease).update(expires_at=until) else None
     token = secrets.token_hex(16)
-    taken = sending.filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)).update(
-        lease_token=token, lease_expires_at=until
-    )
-    if not taken:
-        return None
+    if not leases.filter(expires_at__lt=now).update(token=token, expires_at=until):
+        try:
+            with transaction.atomic():
+                SenderLease.objects.create(
+                    announcement_id=announcement_id, slot=slot, token=token, expires_at=until
+                )
+        except IntegrityError:  # held by a live sender
+            return None
     orphans_recover(announcement_id=announcement_id)
     return token
 
 
-def lease_release(*, announcement_id: int, lease: str | None) -> None:
+def lease_release(*, announcement_id: int, lease: str | None, slot: int = 0) -> None:
     if lease:
-        Announcement.objects.filter(pk=announcement_id, lease_token=lease).update(
-            lease_expires_at=clock.now()
+        SenderLease.objects.filter(announcement_id=announcement_id, slot=slot, token=lease).update(
+            expires_at=clock.now()
         )
 
 
@@ -166,13 +179,15 @@ def orphans_recover(*, announcement_id: int) -> int:
 # --- writing a batch -------------------------------------------------------------------------------
 
 
-def _claimable(announcement_id: int, now):
-    """This announcement's rows the sender may claim: reserved and never tried, or due for a
-    retry after a temporary failure."""
+def _due(announcement_id: int, now):
+    """This announcement's pending rows any sender may take: due for a retry after a temporary
+    failure, or written by a sender whose reservation ran out (it died before sending them).
+    A live sender's own reserved rows are not due: it sends them itself."""
     return OutboundEmail.objects.filter(
         announcement_recipient__announcement_id=announcement_id,
         status=OutboundEmail.Status.PENDING,
-    ).filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
+        next_attempt_at__lte=now,
+    )
 
 
 def dedupe_key(announcement_id: int, subscriber: Subscriber) -> str:
@@ -215,11 +230,12 @@ class _Rendered:
         return put(subject), put(text), put(html), {k: put(v) for k, v in headers.items()}
 
 
-def batch_write(*, announcement: Announcement, limit: int) -> int:
+def batch_write(*, announcement: Announcement, limit: int) -> list[int]:
     """Write the outbox rows of the next ``limit`` recipients who have none yet (in one
-    transaction); recipients no longer deliverable are marked skipped instead."""
+    transaction), reserved for the calling sender; recipients no longer deliverable are marked
+    skipped instead. Returns the ids of the rows written."""
     if limit <= 0:
-        return 0
+        return []
     now = clock.now()
     with transaction.atomic():
         recipients = list(
@@ -229,7 +245,7 @@ def batch_write(*, announcement: Announcement, limit: int) -> int:
             .order_by("pk")[:limit]
         )
         if not recipients:
-            return 0
+            return []
         deliverable = set(
             deliverable_subscribers()
             .filter(pk__in=[r.subscriber_id for r in recipients if r.subscriber_id])
@@ -268,7 +284,7 @@ def batch_write(*, announcement: Announcement, limit: int) -> int:
             recipient.email = row
         AnnouncementRecipient.objects.bulk_update(linked, ["email"])
         AnnouncementRecipient.objects.bulk_update(skipped, ["skipped_at", "skip_reason"])
-    return len(rows)
+    return [row.pk for row in rows]
 
 
 # --- sending one message ---------------------------------------------------------------------------
@@ -454,7 +470,7 @@ class _Pace:
     """At most ANNOUNCEMENT_RATE_PER_MINUTE messages (0: as fast as the server takes them)."""
 
     def __init__(self):
-        rate = settings.ANNOUNCEMENT_RATE_PER_MINUTE
+        rate = settings.ANNOUNCEMENT_RATE_PER_MINUTE / max(1, settings.ANNOUNCEMENT_SENDERS)
         self.interval = 60.0 / rate if rate > 0 else 0.0
         self.next_at = time.monotonic()
 
@@ -467,31 +483,37 @@ class _Pace:
         self.next_at = max(self.next_at, time.monotonic()) + self.interval
 
 
-def announcement_send_batch(*, announcement_id: int, lease: str | None = None) -> BatchResult:
-    """One batch of one announcement: take (or renew) the lease, write the next recipients' rows,
-    send them on one SMTP connection, and say whether more is to do. Safe to run twice: a second
-    sender finds the lease held and does nothing."""
+def _release(ids: list[int]) -> None:
+    """Rows this sender reserved and did not try: due at once, for whichever sender (or the
+    outbox's flush) comes next."""
+    if ids:
+        OutboundEmail.objects.filter(
+            pk__in=ids, status=OutboundEmail.Status.PENDING, attempts=0
+        ).update(next_attempt_at=clock.now())
+
+
+def announcement_send_batch(
+    *, announcement_id: int, lease: str | None = None, slot: int = 0
+) -> BatchResult:
+    """One batch of one announcement as sender ``slot``: take (or renew) the slot's lease, write
+    the next recipients' rows, send them (and any due retries) on one SMTP connection, and say
+    whether more is to do. Safe to run twice: a second worker finds the slot held."""
     from .services import announcement_finish
 
-    lease = lease_take(announcement_id=announcement_id, lease=lease)
+    lease = lease_take(announcement_id=announcement_id, lease=lease, slot=slot)
     result = BatchResult(announcement_id, lease)
     if lease is None:
-        result.stopped = "lease held elsewhere, or not sending"
+        result.stopped = "slot held elsewhere, or not sending"
         return result
     announcement = Announcement.objects.get(pk=announcement_id)
     size = batch_size()
-    now = clock.now()
-    ids = list(_claimable(announcement_id, now).order_by("pk").values_list("pk", flat=True)[:size])
-    if len(ids) < size:
-        batch_write(announcement=announcement, limit=size - len(ids))
-        ids = list(
-            _claimable(announcement_id, clock.now())
-            .order_by("pk")
-            .values_list("pk", flat=True)[:size]
-        )
+    ids = list(
+        _due(announcement_id, clock.now()).order_by("pk").values_list("pk", flat=True)[:size]
+    )
+    ids += batch_write(announcement=announcement, limit=size - len(ids))
     if not ids:
         announcement_finish(announcement=announcement)
-        lease_release(announcement_id=announcement_id, lease=lease)
+        lease_release(announcement_id=announcement_id, lease=lease, slot=slot)
         result.stopped = "nothing to send now"
         return result
 
@@ -505,22 +527,24 @@ def announcement_send_batch(*, announcement_id: int, lease: str | None = None) -
             exception_reason(exc),
         )
         _close_quietly(connection)
-        lease_release(announcement_id=announcement_id, lease=lease)
+        _release(ids)
+        lease_release(announcement_id=announcement_id, lease=lease, slot=slot)
         result.stopped = "unreachable"
         return result
 
     pace = _Pace()
     renewed = time.monotonic()
-    outcome = ""
+    tried = 0
     try:
         for email_id in ids:
             if time.monotonic() - renewed > _lease_seconds() / 3:
-                if lease_take(announcement_id=announcement_id, lease=lease) is None:
+                if lease_take(announcement_id=announcement_id, lease=lease, slot=slot) is None:
                     result.stopped = "lease lost"
                     break
                 renewed = time.monotonic()
             pace.wait()
             outcome = deliver_one(email_id=email_id, connection=connection)
+            tried += 1
             if outcome == "sent":
                 result.sent += 1
             elif outcome in ("failed", "retry"):
@@ -532,12 +556,13 @@ def announcement_send_batch(*, announcement_id: int, lease: str | None = None) -
                 break
     finally:
         _close_quietly(connection)
+    _release(ids[tried:])
 
     if result.stopped == "lease lost":
         return result
     announcement.refresh_from_db(fields=["status"])
     still_sending = announcement.status == Announcement.Status.SENDING
-    pending = _claimable(announcement_id, clock.now()).exists() or (
+    pending = _due(announcement_id, clock.now()).exists() or (
         AnnouncementRecipient.objects.filter(
             announcement_id=announcement_id, email__isnull=True, skipped_at__isnull=True
         ).exists()
@@ -545,5 +570,5 @@ def announcement_send_batch(*, announcement_id: int, lease: str | None = None) -
     result.more = still_sending and pending
     if not result.more:
         announcement_finish(announcement=announcement)
-        lease_release(announcement_id=announcement_id, lease=lease)
+        lease_release(announcement_id=announcement_id, lease=lease, slot=slot)
     return result

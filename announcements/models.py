@@ -335,10 +335,6 @@ class Announcement(models.Model):
     started_at = models.DateTimeField(_("送信開始日時"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("送信完了日時"), null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(_("取消し日時"), null=True, blank=True, editable=False)
-    # The one sender working on it: a worker holds the lease while it sends and renews it per
-    # batch; once it has expired (the worker died) the next run takes over (see delivery.py).
-    lease_token = models.CharField(max_length=32, blank=True, editable=False)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -361,6 +357,25 @@ class Announcement(models.Model):
 
     def audit_label(self) -> str:
         return gettext("お知らせメール #%(id)s") % {"id": self.pk}
+
+
+class SenderLease(models.Model):
+    """One of an announcement's ANNOUNCEMENT_SENDERS senders: a worker holds the slot's lease
+    while it sends and renews it as it goes; once it has expired (the worker died) the periodic
+    job's next run takes the slot over (delivery.py)."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="+")
+    slot = models.PositiveSmallIntegerField()
+    token = models.CharField(max_length=32)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "slot"], name="sender_lease_slot_once")
+        ]
+
+    def __str__(self):
+        return f"{self.announcement_id}/{self.slot}"
 
 
 class SkipReason(models.TextChoices):

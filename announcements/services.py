@@ -489,9 +489,9 @@ def announcement_schedule(
             changes={"send_at": when.isoformat(), "expected": expected},
         )
         if when <= now:
-            from .tasks import announcement_send
+            from .tasks import announcement_send_all
 
-            transaction.on_commit(lambda: announcement_send.delay(locked.pk), robust=True)
+            transaction.on_commit(lambda: announcement_send_all(locked.pk), robust=True)
     return locked
 
 
@@ -586,8 +586,6 @@ def announcement_finish(*, announcement: Announcement) -> bool:
         progress = announcement_progress(locked)
         if progress.waiting:
             return False
-        locked.lease_token = ""
-        locked.lease_expires_at = None
         transition(
             locked,
             Announcement.Status.SENT,
@@ -611,12 +609,21 @@ def due_announcement_ids(*, now=None) -> list[int]:
     )
 
 
-def unattended_announcement_ids(*, now=None) -> list[int]:
-    """Announcements being sent that no worker holds (never taken, or its lease expired)."""
+def unattended_slots(*, now=None) -> list[tuple[int, int]]:
+    """(announcement, slot) of the senders of announcements being sent that no worker holds:
+    never taken, or their lease expired (the worker died)."""
+    from .models import SenderLease
+
     now = now or clock.now()
-    return list(
-        Announcement.objects.filter(status=Announcement.Status.SENDING)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    held = set(
+        SenderLease.objects.filter(
+            announcement__status=Announcement.Status.SENDING, expires_at__gte=now
+        ).values_list("announcement_id", "slot")
     )
+    sending = Announcement.objects.filter(status=Announcement.Status.SENDING).order_by("pk")
+    return [
+        (pk, slot)
+        for pk in sending.values_list("pk", flat=True)
+        for slot in range(max(1, settings.ANNOUNCEMENT_SENDERS))
+        if (pk, slot) not in held
+    ]

@@ -318,6 +318,9 @@ ANNOUNCEMENT_SUBSCRIBE_RATE_LIMIT = env.int("ANNOUNCEMENT_SUBSCRIBE_RATE_LIMIT",
 # takes them). The relay's own limits decide the rate.
 ANNOUNCEMENT_BATCH_SIZE = env.int("ANNOUNCEMENT_BATCH_SIZE", default=100)
 ANNOUNCEMENT_RATE_PER_MINUTE = env.int("ANNOUNCEMENT_RATE_PER_MINUTE", default=600)
+# Senders working on one announcement at once, each on its own SMTP connection (the rate is
+# shared between them).
+ANNOUNCEMENT_SENDERS = env.int("ANNOUNCEMENT_SENDERS", default=2)
 # A sender holds an announcement this long without renewing before another takes over (its
 # worker died). At least 10 × EMAIL_TIMEOUT and below OUTBOX_SENDING_TIMEOUT_SECONDS.
 ANNOUNCEMENT_SENDER_LEASE_SECONDS = env.int("ANNOUNCEMENT_SENDER_LEASE_SECONDS", default=300)

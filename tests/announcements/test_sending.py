@@ -141,7 +141,9 @@ def test_an_unsubscription_after_sending_started_stops_the_mail_not_yet_sent(smt
     second = subscribe("second@example.jp")
     third = subscribe("third@example.jp")
     announcement = _started(draft())  # recipients frozen: all three
-    delivery.batch_write(announcement=announcement, limit=2)  # rows of first and second written
+    # A sender wrote the rows of first and second, then stopped before sending them: they are
+    # due for the next sender.
+    delivery._release(delivery.batch_write(announcement=announcement, limit=2))
     services.subscriber_unsubscribe(
         subscriber=second, method=UnsubscribeMethod.ONE_CLICK, actor="company:test"
     )
@@ -373,3 +375,48 @@ def test_every_message_names_the_sender_and_carries_the_unsubscribe_headers(smtp
     assert str(message["Subject"]).strip().startswith("【東京都中小企業振興公社】")
     assert message.get_body(("html",)) is not None
     assert isinstance(message.policy, type(email.policy.default))
+
+
+def test_two_senders_at_once_send_each_recipient_exactly_once(smtp_server, settings):
+    import threading
+
+    from django.db import connection
+
+    settings.ANNOUNCEMENT_BATCH_SIZE = 20
+    Subscriber.objects.bulk_create(
+        [
+            Subscriber(
+                email=f"par{n:03d}@example.jp", email_hash=f"p{n}", activated_at=timeline.NOW
+            )
+            for n in range(120)
+        ]
+    )
+    announcement = _started(draft())
+    barrier = threading.Barrier(2)
+
+    def sender(slot):
+        try:
+            barrier.wait()
+            lease = None
+            while True:
+                result = delivery.announcement_send_batch(
+                    announcement_id=announcement.pk, lease=lease, slot=slot
+                )
+                lease = result.lease
+                if not result.more:
+                    break
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    received = smtp_server.recipients()
+    assert len(received) == len(set(received)) == 120
+    assert max(smtp_server.handler.sessions.values()) <= 20
+    assert len(smtp_server.handler.sessions) >= 6  # both senders sent, each on its connections
+    announcement.refresh_from_db()
+    assert announcement.status == Announcement.Status.SENT
