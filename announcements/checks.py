@@ -11,6 +11,8 @@ def announcement_lease_check(app_configs=None, **kwargs):
     rows on its own (which would send a handed-over message a second time)."""
     lease = settings.ANNOUNCEMENT_SENDER_LEASE_SECONDS
     found = []
+    # A dead sender's message is recovered once it is two thirds of a lease old (delivery.py):
+    # the longest conversation of a live one must be shorter than that.
     if lease * 2 / 3 < EXCHANGES_PER_CONVERSATION * (settings.EMAIL_TIMEOUT or 0):
         found.append(
             checks.Warning(
