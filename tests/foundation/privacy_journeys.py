@@ -3,6 +3,7 @@ every personal field (name, kana, department, role, email, phone, address, free 
 contents): the retention, audit and disclosure tests look for the marker afterwards."""
 
 import datetime
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
 
@@ -307,10 +308,14 @@ def announcement_journey(planted: Planted, *, desk_user, organisation):
     from announcements.selectors import subscription_request_for_token
     from kosha_portal.mail.models import OutboundEmail
 
+    counter = iter(range(1, 100))
+
     def ip() -> str:
-        address = f"198.51.100.{secrets.randbelow(200) + 20}"
-        planted.texts.append(address)
-        return address
+        # Unique to this journey's marker (IPv6 documentation range), as PostgreSQL prints it.
+        tag = planted.tag[2:].lower()
+        address = ipaddress.ip_address(f"2001:db8:{tag[:4]}:{tag[4:8]}:{tag[8:]}::{next(counter)}")
+        planted.texts.append(address.compressed)
+        return address.compressed
 
     contact = a.subscription_opt_in(
         email=planted.email,
