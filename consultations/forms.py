@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from announcements.forms import AnnouncementOptInMixin
 from companies.forms import OrganisationFieldsMixin, required_messages
 from kosha_portal import clock
 from kosha_portal.japan.forms import (
@@ -197,7 +198,9 @@ def _started_at(token: str) -> float | None:
         return None
 
 
-class ConsultationIntakeForm(OrganisationFieldsMixin, ConsultationFieldsMixin):
+class ConsultationIntakeForm(
+    AnnouncementOptInMixin, OrganisationFieldsMixin, ConsultationFieldsMixin
+):
     """The public intake form (no account, no CAPTCHA: a honeypot and a minimum fill time)."""
 
     privacy_consent = forms.BooleanField(

@@ -56,6 +56,12 @@ def consultation_new(request):
             except DomainError as error:
                 error.add_to_form(form)
             else:
+                form.announcement_opt_in_record(
+                    request,
+                    source="consultation",
+                    email=consultation.contact_email,
+                    organisation=consultation.organisation,
+                )
                 token = signing.dumps(consultation.reference, salt=THANKS_SALT)
                 return redirect(f"{reverse('consultations:thanks')}?r={token}")
         # A fresh timestamp: the next attempt is judged from now.

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from announcements.forms import AnnouncementOptInMixin
 from companies.sme import Industry
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.forms import (
@@ -17,7 +18,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(AnnouncementOptInMixin, forms.Form):
     contact_name = NormalizedCharField(label=_("ご担当者名"), max_length=100)
     contact_email = NormalizedEmailField(label=_("メールアドレス"))
     contact_phone = PhoneField(

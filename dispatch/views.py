@@ -120,6 +120,12 @@ def application_new(request, reference):
         except DomainError as exc:
             exc.add_to_form(form)
         else:
+            form.announcement_opt_in_record(
+                request,
+                source="dispatch",
+                email=dispatch.contact_email,
+                organisation=consultation.organisation,
+            )
             messages.success(request, _("専門家派遣のお申込みを受け付けました。"))
             return redirect(dispatch.get_portal_url())
     return render(

@@ -18,6 +18,7 @@ app.autodiscover_tasks(
         "dispatch",
         "seminars",
         "school",
+        "announcements",
         "kosha_portal.reports",
     ]
 )
@@ -51,6 +52,11 @@ app.conf.beat_schedule = {
     "reports-refresh": {
         "task": "kosha_portal.reports.tasks.reports_refresh",
         "schedule": 600.0,
+    },
+    "announcements-dispatch": {
+        "task": "announcements.tasks.announcements_dispatch_due",
+        # The environment, not the settings: this module is imported before they are configured.
+        "schedule": float(os.environ.get("ANNOUNCEMENT_DISPATCH_INTERVAL_SECONDS") or 60.0),
     },
     "seminars-reminders": {
         "task": "seminars.tasks.seminar_reminders_send",

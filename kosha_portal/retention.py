@@ -35,6 +35,7 @@ PART_MODULES = [
     "dispatch.retention",
     "seminars.retention",
     "school.retention",
+    "announcements.retention",
     "companies.retention",
     "kosha_portal.mail.retention",
     "kosha_portal.accounts.retention",

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dispatch",
     "seminars",
     "school",
+    "announcements",
     "kosha_portal.reports",
     "kosha_portal",
 ]
@@ -340,6 +341,35 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=900)
 DESK_DIGEST_RECIPIENTS = env.list("DESK_DIGEST_RECIPIENTS", default=[])
 
+# --- Program announcements (announcements/, docs/announcements.md) --------------------------------
+# The version of the notice shown beside every opt-in and on the subscribe page (what is sent,
+# by whom, how to stop); recorded with each consent. Change it when the notice's text changes.
+ANNOUNCEMENT_NOTICE_VERSION = env.str("ANNOUNCEMENT_NOTICE_VERSION", default="2026-12")
+# The subscribe page's confirmation link: valid this long, and at most this many mails a day to
+# one address (the page cannot be used to flood a mailbox).
+ANNOUNCEMENT_CONFIRM_HOURS = env.int("ANNOUNCEMENT_CONFIRM_HOURS", default=48)
+ANNOUNCEMENT_CONFIRM_MAILS_PER_DAY = env.int("ANNOUNCEMENT_CONFIRM_MAILS_PER_DAY", default=3)
+# Subscribe-page POSTs per client address per 10 minutes.
+ANNOUNCEMENT_SUBSCRIBE_RATE_LIMIT = env.int("ANNOUNCEMENT_SUBSCRIBE_RATE_LIMIT", default=5)
+# Sending: messages per SMTP connection (at most 100) and per minute (0: as fast as the server
+# takes them). The relay's own limits decide the rate.
+ANNOUNCEMENT_BATCH_SIZE = env.int("ANNOUNCEMENT_BATCH_SIZE", default=100)
+ANNOUNCEMENT_RATE_PER_MINUTE = env.int("ANNOUNCEMENT_RATE_PER_MINUTE", default=600)
+# Senders working on one announcement at once, each on its own SMTP connection (the rate is
+# shared between them).
+ANNOUNCEMENT_SENDERS = env.int("ANNOUNCEMENT_SENDERS", default=2)
+# A sender holds an announcement this long without renewing before another takes over (its
+# worker died). At least 10 × EMAIL_TIMEOUT and below OUTBOX_SENDING_TIMEOUT_SECONDS.
+ANNOUNCEMENT_SENDER_LEASE_SECONDS = env.int("ANNOUNCEMENT_SENDER_LEASE_SECONDS", default=300)
+# How often the periodic job starts due announcements and takes over stopped ones.
+ANNOUNCEMENT_DISPATCH_INTERVAL_SECONDS = env.float(
+    "ANNOUNCEMENT_DISPATCH_INTERVAL_SECONDS", default=60.0
+)
+# The mailto of the List-Unsubscribe header: the desk reads it and unsubscribes by the token.
+ANNOUNCEMENT_UNSUBSCRIBE_MAILTO = env.str(
+    "ANNOUNCEMENT_UNSUBSCRIBE_MAILTO", default="sien@tokyo-kosha.or.jp"
+)
+
 # --- PDF ----------------------------------------------------------------------------------------
 PDF_FONT_FAMILY = "Noto Sans CJK JP"
 PDF_FONT_FILE = env.str(
@@ -370,6 +400,14 @@ RETENTION_SEMINAR_YEARS = env.int("RETENTION_SEMINAR_YEARS", default=3)
 RETENTION_SCHOOL_YEARS = env.int("RETENTION_SCHOOL_YEARS", default=5)
 RETENTION_ORGANISATION_YEARS = env.int("RETENTION_ORGANISATION_YEARS", default=5)
 RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=180)
+# An unsubscribed (or bounced) announcement subscriber keeps their address and consent records
+# this long (特定電子メール法: the record of consent is kept at least one month after the last
+# mail sent under it), then only a keyed hash stays in the suppression list.
+RETENTION_ANNOUNCEMENT_SUBSCRIBER_DAYS = env.int(
+    "RETENTION_ANNOUNCEMENT_SUBSCRIBER_DAYS", default=60
+)
+# Subscribe-page requests (address, client address) once confirmed or expired.
+RETENTION_ANNOUNCEMENT_REQUEST_DAYS = env.int("RETENTION_ANNOUNCEMENT_REQUEST_DAYS", default=7)
 RETENTION_ACCESS_LINK_DAYS = env.int("RETENTION_ACCESS_LINK_DAYS", default=90)
 RETENTION_AUDIT_YEARS = env.int("RETENTION_AUDIT_YEARS", default=10)
 RETENTION_ACCESS_LOG_YEARS = env.int("RETENTION_ACCESS_LOG_YEARS", default=3)

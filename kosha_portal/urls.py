@@ -28,6 +28,7 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("seminars/", include("seminars.urls")),
     path("school/", include("school.urls")),
+    path("announcements/", include("announcements.urls")),
     # The program reports live under the admin, where desk officers work.
     path(f"{settings.ADMIN_URL}reports/", include("kosha_portal.reports.urls")),
     # The admin index is the desk officer's home (the first page after a staff login).

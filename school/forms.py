@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from announcements.forms import AnnouncementOptInMixin
 from companies.forms import OrganisationFieldsMixin
 from kosha_portal.japan.forms import (
     KanaField,
@@ -17,7 +18,7 @@ from .models import Application, CoachingVisit, Instructor
 PARTICIPANT_SLOTS = 3
 
 
-class SchoolApplicationForm(OrganisationFieldsMixin, forms.Form):
+class SchoolApplicationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, forms.Form):
     contact_name = NormalizedCharField(
         label=_("ご担当者氏名"),
         max_length=100,
@@ -101,6 +102,7 @@ class SchoolApplicationForm(OrganisationFieldsMixin, forms.Form):
                 + "</a></p>"
             ),
             "consent",
+            "announcement_opt_in",
             Submit("submit", _("申し込む"), css_class="btn-primary btn-lg"),
         )
 

@@ -67,6 +67,12 @@ def apply(request):
             except DomainError as error:
                 error.add_to_form(form)
             else:
+                form.announcement_opt_in_record(
+                    request,
+                    source="school",
+                    email=application.contact_email,
+                    organisation=application.organisation,
+                )
                 request.session["school_applied"] = application.pk
                 return redirect("school:apply_done")
     return render(request, "school/apply.html", {"form": form, "cohort": cohort})

@@ -3,6 +3,7 @@ from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from announcements.forms import AnnouncementOptInMixin
 from companies.forms import OrganisationFieldsMixin
 from kosha_portal.japan.forms import (
     KanaField,
@@ -15,7 +16,7 @@ from .models import Registration, SurveyResponse
 from .services import exclusive_choice_conflict
 
 
-class RegistrationForm(OrganisationFieldsMixin, forms.Form):
+class RegistrationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, forms.Form):
     """The public registration form: organisation (shared registry), participant, format."""
 
     name = NormalizedCharField(
@@ -100,7 +101,7 @@ class RegistrationForm(OrganisationFieldsMixin, forms.Form):
             Fieldset(_("事業者の情報"), *self.organisation_field_names),
             Fieldset(_("参加される方"), *self.participant_fields),
             Fieldset(_("参加方法"), *attendance),
-            Fieldset(_("その他"), "question", "heard_from", "consent"),
+            Fieldset(_("その他"), "question", "heard_from", "consent", "announcement_opt_in"),
         )
 
     def offer_alternatives(self, *, requested: str, alternatives: list[str]) -> None:

@@ -60,6 +60,12 @@ def seminar_detail(request, pk):
             error.add_to_form(form)
             is_open = services.registration_is_open(seminar)
         else:
+            form.announcement_opt_in_record(
+                request,
+                source="seminar",
+                email=registration.email,
+                organisation=registration.organisation,
+            )
             query = {"result": registration.status, "format": registration.format}
             if registration.requested_format:
                 query["requested"] = registration.requested_format

@@ -22,6 +22,7 @@ ROLE_PERMISSIONS = {
         "dispatch.*",
         "seminars.*",
         "school.*",
+        "announcements.*",
         "mail.view_*",
         "mail.change_outboundemail",
         "documents.view_*",

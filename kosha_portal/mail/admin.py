@@ -34,6 +34,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "body_text",
         "html_preview",
         "attachment_names",
+        "headers",
         "dedupe_key",
         "message_id",
         "attempts",

@@ -58,6 +58,9 @@ class OutboundEmail(models.Model):
     body_text = models.TextField(_("本文（テキスト）"))
     body_html = models.TextField(_("本文（HTML）"), blank=True)
     attachments = models.JSONField(_("添付"), default=list, blank=True)
+    # Header name -> value, added to the message as written (List-Unsubscribe and its -Post for
+    # announcements, RFC 8058). email_enqueue refuses the headers the outbox sets itself.
+    headers = models.JSONField(_("追加ヘッダー"), default=dict, blank=True)
     dedupe_key = models.CharField(
         _("重複防止キー"),
         max_length=200,

@@ -17,7 +17,7 @@ from .models import OutboundEmail
 
 # Delivery is finished for these; a message being delivered is left alone until it is.
 FINISHED = (OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED, OutboundEmail.Status.CANCELLED)
-_HOLDS_CONTENT = ~Q(to="") | ~Q(subject="") | ~Q(body_text="") | ~Q(body_html="")
+_HOLDS_CONTENT = ~Q(to="") | ~Q(subject="") | ~Q(body_text="") | ~Q(body_html="") | ~Q(headers={})
 
 
 def _erase(email: OutboundEmail) -> None:
@@ -27,6 +27,7 @@ def _erase(email: OutboundEmail) -> None:
     email.body_text = ""
     email.body_html = ""
     email.attachments = []
+    email.headers = {}  # List-Unsubscribe carries the recipient's personal unsubscribe link
     email.last_error = ""  # SMTP errors quote the recipient
     if email.dedupe_key and "@" in email.dedupe_key:
         # Keys such as "digest:<address>:<date>" stay unique without the address.
@@ -39,6 +40,7 @@ def _erase(email: OutboundEmail) -> None:
             "body_text",
             "body_html",
             "attachments",
+            "headers",
             "last_error",
             "dedupe_key",
         ]

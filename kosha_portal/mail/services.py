@@ -2,6 +2,7 @@
 
 import base64
 import logging
+import re
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,45 @@ from .models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Headers the outbox writes itself (or the mail backend does): an extra header may not replace or
+# repeat them, so a caller cannot change who a message is from or to, or its identity.
+RESERVED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "From",
+        "To",
+        "Cc",
+        "Bcc",
+        "Reply-To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Sender",
+        "Return-Path",
+        "MIME-Version",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+    )
+)
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except ":"
+
+
+def extra_headers_clean(headers: dict | None) -> dict[str, str]:
+    """``headers`` checked for a message of the outbox: names are RFC 5322 field names outside
+    RESERVED_HEADERS, values single lines (a CR or LF would let a value start a header of its
+    own). Raises ValueError for anything else: a programming error, never a user's input."""
+    cleaned: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        name, value = str(name), str(value)
+        if not _HEADER_NAME.match(name) or name.lower() in RESERVED_HEADERS:
+            raise ValueError(f"the outbox does not accept the extra header {name!r}")
+        if any(char in value for char in "\r\n\0"):
+            raise ValueError(f"the extra header {name} has a line break in its value")
+        if name.lower() in {n.lower() for n in cleaned}:
+            raise ValueError(f"the extra header {name} is given twice")
+        cleaned[name] = value
+    return cleaned
 
 
 def current_language() -> str:
@@ -61,11 +101,14 @@ def email_enqueue(
     attachments: list[tuple[str, bytes, str]] = (),
     related=None,
     reply_to: str = "",
+    headers: dict[str, str] | None = None,
 ) -> OutboundEmail | None:
     """Write an email to the outbox and send it once the surrounding transaction commits.
 
     With ``dedupe_key`` an email already written under that key is not written again (returns
-    None), which makes reminder jobs safe to run twice."""
+    None), which makes reminder jobs safe to run twice. ``headers`` are extra header fields of
+    this message (see ``extra_headers_clean``), sent with every attempt."""
+    headers = extra_headers_clean(headers)
     if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     subject, text, html = render_email(template, context, language)
@@ -79,6 +122,7 @@ def email_enqueue(
         body_text=text,
         body_html=html,
         dedupe_key=dedupe_key,
+        headers=headers,
         attachments=[
             {
                 "filename": name,
@@ -190,7 +234,9 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
-        headers={"Message-ID": email.message_id},
+        # The extra headers were checked when the row was written; checked again here because a
+        # row may have been written another way, and a bad one must fail before a connection.
+        headers={**extra_headers_clean(email.headers), "Message-ID": email.message_id},
         connection=connection,
     )
     if body_html:

@@ -21,6 +21,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from announcements.models import SubscriptionRequest
+from announcements.retention import subscriber_erase
 from companies.retention import organisation_anonymise
 from consultations.services import consultation_anonymise
 from dispatch.retention import dispatch_anonymise
@@ -385,6 +387,61 @@ def _experts(person):
     ]
 
 
+def _announcement_subscribers(person):
+    from announcements.models import Subscriber
+
+    if not person.email:
+        return []  # the list holds addresses only: nobody is found by name and phone
+    keep = _(
+        "配信を停止したアドレスにふたたび送らないよう、配信停止リストには元に戻せない形"
+        "（鍵付きハッシュ）だけを残します。"
+    )
+    items = []
+    for subscriber in Subscriber.objects.filter(email__iexact=person.email).prefetch_related(
+        "consents"
+    ):
+        data = _fields(
+            subscriber,
+            [
+                "email",
+                "status",
+                "industry",
+                "municipality",
+                "language",
+                "created_at",
+                "activated_at",
+                "unsubscribed_at",
+                "unsubscribe_method",
+                "bounced_at",
+            ],
+        )
+        data[_("受信の同意")] = [
+            _fields(c, ["given_at", "source", "notice_version", "client_ip", "requested_at"])
+            for c in subscriber.consents.all()
+        ]
+        items.append(
+            Item(
+                subscriber, _("お知らせメールの登録者 #%(id)s") % {"id": subscriber.pk}, data, keep
+            )
+        )
+    return items
+
+
+def _announcement_requests(person):
+    from announcements.models import SubscriptionRequest
+
+    if not person.email:
+        return []
+    return [
+        Item(
+            request,
+            _("お知らせメールの登録の確認待ち #%(id)s") % {"id": request.pk},
+            _fields(request, ["email", "created_at", "expires_at", "confirmed_at", "client_ip"]),
+        )
+        for request in SubscriptionRequest.objects.filter(email__iexact=person.email).order_by("pk")
+    ]
+
+
 def _related_q(records) -> Q:
     condition = Q(pk__in=[])
     by_type = {}
@@ -449,6 +506,8 @@ SECTION_LABELS = {
     "access_links": gettext_lazy("個人用リンク"),
     "documents": gettext_lazy("帳票（PDF）"),
     "experts": gettext_lazy("登録専門家"),
+    "announcement_subscribers": gettext_lazy("お知らせメールの登録（受信の同意を含む）"),
+    "announcement_requests": gettext_lazy("お知らせメールの登録の確認待ち"),
 }
 
 
@@ -463,6 +522,9 @@ def person_findings(person: Person) -> Findings:
     records += [i.obj for i in participants]
     for item in dispatches:
         records += list(item.obj.visits.all())
+    subscribers = _announcement_subscribers(person)
+    subscription_requests = _announcement_requests(person)
+    records += [i.obj for i in subscribers + subscription_requests]
     sections = {
         "consultations": consultations,
         "dispatches": dispatches,
@@ -474,6 +536,8 @@ def person_findings(person: Person) -> Findings:
         "access_links": _links(person, records),
         "documents": _documents(records),
         "experts": _experts(person),
+        "announcement_subscribers": subscribers,
+        "announcement_requests": subscription_requests,
     }
     return Findings([Section(k, str(SECTION_LABELS[k]), v) for k, v in sections.items()])
 
@@ -624,6 +688,11 @@ def privacy_erase(*, request: PrivacyRequest, person: Person, reason: str, actor
             application_anonymise(application=item.obj, actor=actor, now=now, on_request=True)
         for item in findings.objects("school_participants"):
             participant_erase(participant=item.obj, actor=actor, now=now)
+        for item in findings.objects("announcement_subscribers"):
+            subscriber_erase(subscriber=item.obj, actor=actor, now=now, on_request=True)
+        SubscriptionRequest.objects.filter(
+            pk__in=[i.obj.pk for i in findings.objects("announcement_requests")]
+        ).delete()
         for item in findings.objects("organisations"):
             organisation = item.obj
             fields = []

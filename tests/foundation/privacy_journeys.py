@@ -3,6 +3,7 @@ every personal field (name, kana, department, role, email, phone, address, free 
 contents): the retention, audit and disclosure tests look for the marker afterwards."""
 
 import datetime
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
 
@@ -296,6 +297,52 @@ def school_journey(planted: Planted, *, desk_user, start):
     return application
 
 
+def announcement_journey(planted: Planted, *, desk_user, organisation):
+    """The consultation's contact ticks the announcements opt-in, a second address asks on the
+    subscribe page and never confirms, a third confirms; an announcement goes to both
+    subscribers, and both unsubscribe (an active subscriber is kept while subscribed)."""
+    from django.db import transaction
+
+    from announcements import services as a
+    from announcements.models import Announcement, UnsubscribeMethod
+    from announcements.selectors import subscription_request_for_token
+    from kosha_portal.mail.models import OutboundEmail
+
+    counter = iter(range(1, 100))
+
+    def ip() -> str:
+        # Unique to this journey's marker (IPv6 documentation range), as PostgreSQL prints it.
+        tag = planted.tag[2:].lower()
+        address = ipaddress.ip_address(f"2001:db8:{tag[:4]}:{tag[4:8]}:{tag[8:]}::{next(counter)}")
+        planted.texts.append(address.compressed)
+        return address.compressed
+
+    contact = a.subscription_opt_in(
+        email=planted.email,
+        source="consultation",
+        client_ip=ip(),
+        organisation=organisation,
+    )
+    a.subscription_request_create(email=planted.address("never-confirmed"), client_ip=ip())
+    confirmed = planted.address("subscribe-page")
+    a.subscription_request_create(email=confirmed, client_ip=ip())
+    mail = OutboundEmail.objects.filter(to=confirmed).latest("pk")
+    token = mail.body_text.split("/announcements/confirm/", 1)[1].split("/", 1)[0]
+    other = a.subscription_confirm(request=subscription_request_for_token(token), client_ip=ip())
+    announcement = Announcement(subject="セミナーのご案内", body_text="第3回を開催します。")
+    a.announcement_save(announcement=announcement, actor=desk_user)
+    with transaction.atomic():
+        a.announcement_schedule(
+            announcement=announcement, send_at=None, expected=2, actor=desk_user
+        )
+    for subscriber in (contact, other):
+        a.subscriber_unsubscribe(
+            subscriber=subscriber, method=UnsubscribeMethod.LINK, actor="company:test"
+        )
+    planted.objects["subscriber"] = contact
+    return contact
+
+
 def all_journeys(planted: Planted, *, desk_user, move_to, start) -> Planted:
     """Every app's journey at ``start`` (JST), mail delivered and PDFs rendered."""
     from consultations.services import consultation_close, desk_digest_send
@@ -303,6 +350,7 @@ def all_journeys(planted: Planted, *, desk_user, move_to, start) -> Planted:
 
     move_to(start)
     consultation = consultation_journey(planted, desk_user=desk_user)
+    announcement_journey(planted, desk_user=desk_user, organisation=consultation.organisation)
     desk_digest_send()
     dispatch_journey(planted, consultation, desk_user=desk_user, move_to=move_to, start=start)
     consultation_close(consultation=consultation, actor=desk_user)

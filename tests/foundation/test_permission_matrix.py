@@ -280,6 +280,15 @@ def _build_world() -> World:
     assert not GeneratedDocument.objects.exclude(status=GeneratedDocument.Status.READY).exists()
 
     ClosureDay.objects.create(date=datetime.date(2026, 12, 28), reason="年末整理日")
+
+    from announcements.models import Announcement, Suppression
+    from announcements.services import subscription_opt_in
+
+    subscriber = subscription_opt_in(email=a_mail, source="seminar", client_ip="192.0.2.1")
+    announcement = Announcement.objects.create(
+        subject="第3回セミナーのご案内", body_text="1月6日(水)に開催します。", created_by=desk
+    )
+    Suppression.objects.create(address_hash="0" * 64, reason="unsubscribed", created_at=NOW)
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         extra = {"get_data": "", "post_data": "", "failures_since_start": 1}
         model.objects.create(
@@ -334,6 +343,8 @@ def _build_world() -> World:
             "participant_a": participant_a,
             "roster_document": document(cohort, "school.roster"),
             "org_a": org_a,
+            "subscriber": subscriber,
+            "announcement": announcement,
             "privacy_request": PrivacyRequest.objects.create(
                 criteria=PrivacyRequest.Criteria.EMAIL,
                 subject_digest="0" * 64,
@@ -662,6 +673,37 @@ TARGETS = {
         "GET",
         lambda w: reverse("school:certificate_download", args=[w.cohort.pk, w.participant_a.pk]),
     ),
+    # announcements: public pages (a token is the proof) and the composer's steps
+    "announcements:subscribe": ("GET", lambda w: reverse("announcements:subscribe")),
+    "announcements:subscribe_sent": ("GET", lambda w: reverse("announcements:subscribe_sent")),
+    "announcements:confirm": (
+        "GET",
+        lambda w: reverse("announcements:confirm", args=["no-such-request-token"]),
+    ),
+    "announcements:unsubscribe": (
+        "GET",
+        lambda w: reverse("announcements:unsubscribe", args=[w.subscriber.unsubscribe_token]),
+    ),
+    "announcements:one_click": (
+        "POST",
+        lambda w: reverse("announcements:one_click", args=[w.subscriber.unsubscribe_token]),
+    ),
+    "admin:announcements_announcement_test_send": (
+        "POST",
+        lambda w: reverse("admin:announcements_announcement_test_send", args=[w.announcement.pk]),
+    ),
+    "admin:announcements_announcement_send": (
+        "GET",
+        lambda w: reverse("admin:announcements_announcement_send", args=[w.announcement.pk]),
+    ),
+    "admin:announcements_announcement_cancel": (
+        "GET",
+        lambda w: reverse("admin:announcements_announcement_cancel", args=[w.announcement.pk]),
+    ),
+    "admin:announcements_announcement_unschedule": (
+        "GET",
+        lambda w: reverse("admin:announcements_announcement_unschedule", args=[w.announcement.pk]),
+    ),
     # the admin site's own pages and the ModelAdmins' extra views
     "admin:index": ("GET", lambda w: reverse("admin:index")),
     # the desk home answers at the admin index's address
@@ -868,6 +910,18 @@ MATRIX = {
     "school:certificate_issue":                (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    GO),
     "school:certificate_download":             (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
 
+    # subscribing and unsubscribing are public; the one-click POST needs no session or token
+    "announcements:subscribe":                 (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "announcements:subscribe_sent":            (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "announcements:confirm":                   (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "announcements:unsubscribe":               (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "announcements:one_click":                 (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # the composer: a draft cannot be cancelled or taken back, so those send staff back to it
+    "admin:announcements_announcement_test_send":  (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
+    "admin:announcements_announcement_send":       (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "admin:announcements_announcement_cancel":     (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
+    "admin:announcements_announcement_unschedule": (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,    GO),
+
     "admin:index":                             (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, OK,    OK),
     "desk_home":                               (ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, OK,    OK),
     # a logged-in non-staff user is shown the admin login form with "not authorised"
@@ -940,6 +994,10 @@ ADMIN_RIGHTS = {
     "school.attendance":                ("LCH",    "LCH"),
     "school.certificate":               ("LCH",    "LCH"),
     "privacy.privacyrequest":           ("",       "LACH"),
+    # only a person's own opt-in adds an address; the sweep and erasure requests delete it
+    "announcements.subscriber":         ("LCH",    "LCH"),
+    "announcements.suppression":        ("LCH",    "LCH"),
+    "announcements.announcement":       ("LACDH",  "LACDH"),
 }
 # fmt: on
 

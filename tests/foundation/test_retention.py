@@ -77,6 +77,8 @@ def test_after_every_period_no_marker_is_left_in_the_database_or_the_files(
     assert counts["consultations"] == 1 and counts["dispatches"] == 1
     assert counts["seminar_registrations"] == 1 and counts["school_applications"] == 1
     assert counts["organisations"] == 3
+    # the confirmed request goes with its subscriber; the one never confirmed on its own
+    assert counts["announcement_subscribers"] == 2 and counts["announcement_requests"] == 1
     dump = database_dump()
     assert found(planted, dump) == []
     assert found(planted, private_files_text()) == []

@@ -12,6 +12,7 @@ DEMO_MODULES = [
     "dispatch.demo",
     "seminars.demo",
     "school.demo",
+    "announcements.demo",
     "kosha_portal.reports.demo",
 ]
 
