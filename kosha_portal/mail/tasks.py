@@ -25,8 +25,8 @@ def outbox_wake(email_ids: list[int]) -> int:
     those emails, then any other that is due (written while this wake-up was pending, whose own
     commits did not send one). Safe to run twice; outbox_flush stands in for a lost one."""
     outbox_wake_flag_clear()
-    own = set(email_ids)
-    return _deliver([*email_ids, *(pk for pk in outbound_email_due_ids() if pk not in own)])
+    # Oldest first, as they were written.
+    return _deliver(sorted({*email_ids, *outbound_email_due_ids()}))
 
 
 def _deliver(ids: list[int]) -> int:
