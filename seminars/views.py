@@ -242,7 +242,7 @@ def checkin(request, pk):
     return _checkin_render(request, seminar, query, attendance_format, CheckInCodeForm())
 
 
-def _checkin_render(request, seminar, query, attendance_format, code_form, *, status=200):
+def _checkin_render(request, seminar, query, attendance_format, code_form):
     result = request.session.pop(CHECKIN_RESULT_SESSION_KEY, None)
     if result and result.get("seminar") != seminar.pk:
         result = None
@@ -267,7 +267,6 @@ def _checkin_render(request, seminar, query, attendance_format, code_form, *, st
             ),
             "counts": selectors.seminar_counts(seminar),
         },
-        status=status,
     )
 
 
@@ -279,7 +278,7 @@ def checkin_scan(request, pk):
     form = CheckInCodeForm(request.POST)
     attendance_format = selectors.checkin_format(seminar, request.POST.get("format"))
     if not form.is_valid():
-        return _checkin_render(request, seminar, "", attendance_format, form, status=400)
+        return _checkin_render(request, seminar, "", attendance_format, form)
     try:
         result = services.registration_check_in_by_code(
             seminar=seminar, value=form.cleaned_data["code"], actor=request.user

@@ -180,3 +180,49 @@ def test_checkin_on_a_tablet_shows_the_venue_by_default(
     page.get_by_role("link", name="オンライン（1名）").click()
     list_.get_by_text("遠隔 花子").wait_for()
     assert list_.get_by_text("会場 一郎").count() == 0
+
+
+def test_at_the_door_staff_checks_an_attendee_in_by_the_short_code_from_the_confirmation_mail(
+    page, live_server, artifacts_dir, desk_user, browser_login
+):
+    """Tablet viewport (iPad Air, upright): the code is read from the confirmation mail in the
+    outbox, typed at the door, the name and the result are shown large, a second entry says when
+    the first was recorded, and the undo asks first."""
+    page.set_default_timeout(15_000)
+    seminar = SeminarFactory(venue_seats=10)
+    register(seminar, 1)
+    sato = register(seminar, 2, name="佐藤 次郎", name_kana="サトウ ジロウ")
+    page.set_viewport_size({"width": 820, "height": 1180})
+    _login(page, live_server, browser_login, desk_user)
+
+    mail = OutboundEmail.objects.get(to=sato.email, template="seminars/emails/confirmation")
+    page.goto(f"{live_server.url}/admin/mail/outboundemail/{mail.pk}/change/")
+    body = page.locator(".field-body_text .readonly").inner_text()
+    code = re.search(r"受付コード：([A-Z0-9]{4}-[A-Z0-9]{4})", body).group(1)
+    assert "checkin-qr.png" in page.locator(".field-attachment_names .readonly").inner_text()
+
+    page.goto(f"{live_server.url}/seminars/{seminar.pk}/checkin/")
+    page.get_by_role("textbox", name="受付コード").fill(code.replace("-", "").lower())
+    page.get_by_role("button", name="受付する").click()
+    result = page.locator("#checkin-result")
+    result.get_by_text("佐藤 次郎 さんの出席を記録しました").wait_for()
+    name = result.locator(".checkin-result-name")
+    assert name.inner_text() == "佐藤 次郎"
+    assert float(name.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 32
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    page.screenshot(path=str(artifacts_dir / "seminar-checkin-code-tablet.png"), full_page=True)
+    assert Registration.objects.get(pk=sato.pk).status == "attended"
+
+    page.get_by_role("textbox", name="受付コード").fill(code)
+    page.get_by_role("button", name="受付する").click()
+    result.get_by_text("佐藤 次郎 さんは 10:00 に受付済みです。").wait_for()
+
+    # Undo asks first; dismissing keeps the check-in, accepting undoes it.
+    undo = result.get_by_role("button", name="佐藤 次郎 さんの出席を取り消す")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    undo.click()
+    assert Registration.objects.get(pk=sato.pk).status == "attended"
+    page.once("dialog", lambda dialog: dialog.accept())
+    undo.click()
+    page.get_by_text("佐藤 次郎 さんの出席を取り消しました").wait_for()
+    assert Registration.objects.get(pk=sato.pk).status == "confirmed"
