@@ -16,6 +16,10 @@
   var form = document.getElementById("checkin-code-form");
   if (!root || !form || !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) return;
   var SCANNING = "kosha-checkin-scanning";
+  var LAST = "kosha-checkin-last";
+  // The attendee whose result is on the screen usually still holds the code up when the camera
+  // comes back: the same code is not sent again for a few seconds (typing it always is).
+  var SAME_CODE_PAUSE_MS = 8000;
   var toggle = root.querySelector("[data-scan-toggle]");
   var video = root.querySelector("video");
   var status = root.querySelector("[data-scan-status]");
@@ -33,6 +37,19 @@
     } catch (e) { /* private mode: the camera is started by hand each time */ }
   }
 
+  function justSent(value) {
+    try {
+      var last = JSON.parse(window.sessionStorage.getItem(LAST) || "null");
+      return !!last && last.value === value && Date.now() - last.at < SAME_CODE_PAUSE_MS;
+    } catch (e) { return false; }
+  }
+
+  function rememberSent(value) {
+    try {
+      window.sessionStorage.setItem(LAST, JSON.stringify({ value: value, at: Date.now() }));
+    } catch (e) { /* nothing to remember with */ }
+  }
+
   function stop() {
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
     stream = null;
@@ -41,11 +58,14 @@
   }
 
   function send(value) {
-    if (sent || !value) return;
+    if (sent || !value) return false;
+    if (justSent(value)) return false;
     sent = true;
+    rememberSent(value);
     form.elements.code.value = value;
     stop();
     form.submit(); // a normal POST with the form's CSRF token; the page comes back with the result
+    return true;
   }
 
   function loadJsQR() {
@@ -74,8 +94,7 @@
     if (video.readyState < 2) { window.setTimeout(readFrame, 150); return; }
     if (detector) {
       detector.detect(video).then(function (codes) {
-        if (codes.length) send(codes[0].rawValue);
-        else window.setTimeout(readFrame, 150);
+        if (!(codes.length && send(codes[0].rawValue))) window.setTimeout(readFrame, 150);
       }).catch(function () { window.setTimeout(readFrame, 300); });
       return;
     }
@@ -84,8 +103,7 @@
     context.drawImage(video, 0, 0, canvas.width, canvas.height);
     var image = context.getImageData(0, 0, canvas.width, canvas.height);
     var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-    if (code && code.data) send(code.data);
-    else window.setTimeout(readFrame, 150);
+    if (!(code && code.data && send(code.data))) window.setTimeout(readFrame, 150);
   }
 
   function start() {
