@@ -351,3 +351,27 @@ def test_the_check_in_by_code_is_for_staff_only(client, make_user):
     client.force_login(make_user("plain"))
     assert client.post(url, {"code": hanako.checkin_code}).status_code == 404
     assert Registration.objects.get(pk=hanako.pk).status == "confirmed"
+
+
+def test_an_english_registrant_reads_the_check_in_code_in_english(
+    mail_outbox, django_capture_on_commit_callbacks
+):
+    from .factories import ORG, participant
+
+    seminar = SeminarFactory(venue_seats=5)
+
+    def make():
+        return services.registration_create(
+            seminar_id=seminar.pk,
+            participant=participant(1),
+            organisation_data=ORG,
+            join_waitlist=False,
+            actor="test",
+            language="en",
+        )
+
+    registration = _delivered(django_capture_on_commit_callbacks, make)
+    body = mail_outbox[-1].body
+    assert f"Check-in code: {registration.checkin_code_display}" in body
+    assert "please show the QR code in this email at the reception desk" in body
+    assert "受付" not in body
