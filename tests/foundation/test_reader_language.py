@@ -91,3 +91,18 @@ def test_check_in_button_is_an_action_and_present_a_state_in_english(desk_client
         assert str(Registration.Status.ATTENDED.label) == "Present"
         assert translation.gettext("事業者") == "Business"
         assert translation.pgettext("plural", "事業者") == "Businesses"
+
+
+@pytest.mark.django_db
+@pytest.mark.time_machine(timeline.NOW)
+def test_english_seminar_page_marks_the_venue_and_lecturer_as_japanese(client):
+    seminar = SeminarFactory()
+    url = reverse("seminars:detail", args=[seminar.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert '<span lang="ja">秋葉原庁舎 第1会議室</span>' in html
+    assert '<span lang="ja">山田 太郎（中小企業診断士）</span>' in html
+    assert "Wed 6 January 2027" in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    html = client.get(url).content.decode()
+    assert 'lang="ja">秋葉原' not in html and "令和9年1月6日(水)" in html
