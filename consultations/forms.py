@@ -213,9 +213,7 @@ class ConsultationIntakeForm(
             ),
             str,
         )(),
-        error_messages={
-            "required": _("ご相談をお受けするには、個人情報の取扱いへの同意が必要です。")
-        },
+        error_messages={"required": _("個人情報の取扱いへの同意が必要です。")},
     )
     # A field people never see; bots that fill every input give themselves away.
     website = forms.CharField(
@@ -228,7 +226,7 @@ class ConsultationIntakeForm(
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["privacy_consent"].error_messages["required"] = _(
-            "ご相談をお受けするには、個人情報の取扱いへの同意が必要です。"
+            "個人情報の取扱いへの同意が必要です。"
         )
         self.fields["org_capital_yen"].help_text = _(
             "「1億」「5,000万円」「50,000,000円」のように入力できます。"
