@@ -213,9 +213,7 @@ class ConsultationIntakeForm(
             ),
             str,
         )(),
-        error_messages={
-            "required": _("ご相談をお受けするには、個人情報の取扱いへの同意が必要です。")
-        },
+        error_messages={"required": _("個人情報の取扱いへの同意が必要です。")},
     )
     # A field people never see; bots that fill every input give themselves away.
     website = forms.CharField(
@@ -251,7 +249,7 @@ class ConsultationIntakeForm(
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["privacy_consent"].error_messages["required"] = _(
-            "ご相談をお受けするには、個人情報の取扱いへの同意が必要です。"
+            "個人情報の取扱いへの同意が必要です。"
         )
         # Its label holds the link to the privacy notice; the summary's link names it in words.
         self.fields["privacy_consent"].summary_label = _("個人情報の取扱いへの同意")

@@ -65,7 +65,7 @@ class RegistrationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, forms.Fo
     )
     consent = forms.BooleanField(
         label=_("「個人情報の取扱いについて」に同意します"),
-        error_messages={"required": _("お申込みには個人情報の取扱いへの同意が必要です。")},
+        error_messages={"required": _("個人情報の取扱いへの同意が必要です。")},
     )
 
     participant_fields = ["name", "name_kana", "department", "role", "email", "phone"]

@@ -78,7 +78,12 @@ def current_language() -> str:
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
     """Render ``<template>.subject.txt``, ``.txt`` and (if present) ``.html`` in ``language``."""
-    context = {"SITE_URL": settings.SITE_URL, "PROGRAM": settings.PROGRAM, **context}
+    context = {
+        "SITE_URL": settings.SITE_URL,
+        "PROGRAM": settings.PROGRAM,
+        "SCHOOL_MAIL_SIGNATURE": settings.SCHOOL_MAIL_SIGNATURE,
+        **context,
+    }
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context).strip() + "\n"

@@ -123,7 +123,7 @@ def test_size_and_count_limits(client, settings):
     settings.CONSULTATION_MAX_FILE_BYTES = 10_000
     six = [SimpleUploadedFile(f"{i}.png", PNG) for i in range(6)]
     response = client.post(URL, {**intake_payload(), "attachments": six})
-    assert "5 件まで" in response.content.decode()
+    assert "5件まで" in response.content.decode()
     assert Consultation.objects.count() == 0
 
 
