@@ -53,7 +53,14 @@ COMMON = {
     "contact_name": "山田 太郎",
     "theme": "カスタマーハラスメント対応マニュアルの作成",
     "expert": {"name": "佐藤 一郎", "qualifications": "中小企業診断士"},
-    "issued_on": "令和8年11月24日(火)",
+    "issued_on": "令和8年11月24日",
+    "documents": dict(settings.DOCUMENTS),
+    # The longest qualifications an expert registers with.
+    "reporter": {
+        "name": "佐藤 一郎",
+        "qualifications": "中小企業診断士、社会保険労務士、公認心理師・産業カウンセラー",
+        "submitted_on": "令和8年11月24日",
+    },
 }
 VISIT = {
     **COMMON,

@@ -94,7 +94,7 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("期限超過")), ("no", _("期限内・対応済"))]
+        return [("yes", _("期限超過")), ("no", _("期限内・対応済み"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

@@ -78,7 +78,7 @@ def validate_uploads(files) -> list[tuple[object, str, str]]:
     files = [f for f in files if f]
     if len(files) > MAX_FILES:
         raise ValidationError(
-            _("添付できるファイルは %(count)s 件までです。") % {"count": MAX_FILES}, code="too_many"
+            _("添付できるファイルは%(count)s件までです。") % {"count": MAX_FILES}, code="too_many"
         )
     limit_mb = max_file_bytes() // (1024 * 1024)
     for uploaded in files:
@@ -107,7 +107,7 @@ def validate_uploads(files) -> list[tuple[object, str, str]]:
         accepted.append((uploaded, mime, safe_display_name(name, extension)))
     if total > max_total_bytes():
         errors.append(
-            _("添付ファイルの合計が大きすぎます。合計 %(mb)s MB までにしてください。")
+            _("添付ファイルの合計が大きすぎます。合計%(mb)sMBまでにしてください。")
             % {"mb": max_total_bytes() // (1024 * 1024)}
         )
     if errors:

@@ -1,7 +1,8 @@
 """The consultation desk's part of the company contact's /my/ page."""
 
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+
+from kosha_portal.japan.wareki import format_wareki
 
 from .selectors import consultations_for_portal
 
@@ -18,7 +19,7 @@ def portal_sections(request) -> list[dict]:
                     "label": _("相談番号 %(reference)s（%(date)s 受付）")
                     % {
                         "reference": c.reference,
-                        "date": localtime(c.received_at).strftime("%Y-%m-%d"),
+                        "date": format_wareki(c.received_at),
                     },
                     "url": c.get_portal_url(),
                     "status": c.get_status_display(),

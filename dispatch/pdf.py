@@ -45,7 +45,19 @@ def _common(dispatch: Dispatch) -> dict:
             "name": expert.name if expert else "",
             "qualifications": "、".join(expert.qualification_labels) if expert else "",
         },
-        "issued_on": format_wareki(clock.today()),
+        # 作成日 is a document date, printed without the weekday (GLOSSARY: dates).
+        "issued_on": format_wareki(clock.today(), weekday=False),
+        "documents": dict(settings.DOCUMENTS),
+    }
+
+
+def _reporter(dispatch: Dispatch, submitted_at) -> dict:
+    """The reporting expert as the report's signature block prints them."""
+    expert = dispatch.expert
+    return {
+        "name": expert.name if expert else "",
+        "qualifications": "、".join(expert.qualification_labels) if expert else "",
+        "submitted_on": format_wareki(submitted_at, weekday=False) if submitted_at else "",
     }
 
 
@@ -79,6 +91,7 @@ def visit_report_context(visit: Visit) -> dict:
             "next_steps": visit.next_steps,
         },
         "confirmation": confirmation_state(visit),
+        "reporter": _reporter(dispatch, visit.reported_at),
     }
 
 
@@ -110,6 +123,7 @@ def completion_report_context(dispatch: Dispatch) -> dict:
             else _("通算")
         ),
         "override": override,
+        "reporter": _reporter(dispatch, dispatch.completed_at),
         "visits": [
             {
                 "number": v.number,

@@ -389,6 +389,33 @@ PROGRAM = {
     "postal_code": "101-0025",
     "address": "東京都千代田区神田佐久間町1-9 東京都産業労働局秋葉原庁舎5F",
 }
+# --- Official documents (PDF letterhead, addressee, issuer, signatures; GLOSSARY §address) ------
+# Frozen into each document's data when it is requested, so a later change never rewrites a
+# document already issued.
+DOCUMENTS = {
+    "issuer": env.str("DOCUMENT_ISSUER", default="公益財団法人東京都中小企業振興公社"),
+    "issuer_department": env.str("DOCUMENT_ISSUER_DEPARTMENT", default="総合支援部 総合支援課"),
+    # Whom the experts' reports (実施報告書, 派遣完了報告書) are addressed to.
+    "report_addressee": env.str(
+        "DOCUMENT_REPORT_ADDRESSEE", default="公益財団法人東京都中小企業振興公社 理事長 殿"
+    ),
+    # The label inside the reporter's signature box.
+    "report_signature_label": env.str(
+        "DOCUMENT_REPORT_SIGNATURE_LABEL", default="署名又は記名押印"
+    ),
+    # Who issues the 修了証: title and name above the seal area.
+    "certificate_issuer_title": env.str(
+        "DOCUMENT_CERTIFICATE_ISSUER_TITLE", default="公益財団法人東京都中小企業振興公社 理事長"
+    ),
+    "certificate_issuer_name": env.str("DOCUMENT_CERTIFICATE_ISSUER_NAME", default=""),
+    "certificate_program": env.str(
+        "DOCUMENT_CERTIFICATE_PROGRAM", default="東京都サービス生産性革新スクール"
+    ),
+}
+# Signature of the school's mails: the school is another program than the harassment desk.
+SCHOOL_MAIL_SIGNATURE = env.str(
+    "SCHOOL_MAIL_SIGNATURE", default="総合支援部 総合支援課 東京都サービス生産性革新スクール担当"
+)
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-04")
 # --- Retention of personal data (APPI; the policy is docs/privacy.md) ----------------------------
 # "Years" count whole fiscal years (April–March) after the end of the fiscal year in which the
@@ -434,6 +461,7 @@ REPORTS_PROGRAM_NAME = env.str(
 # --- Crispy forms -------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+FORM_RENDERER = "kosha_portal.forms.PortalFormRenderer"
 
 # --- Security -----------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

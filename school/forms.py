@@ -45,7 +45,7 @@ class SchoolApplicationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, for
     )
     consent = forms.BooleanField(
         label=_("「個人情報の取扱いについて」に同意します"),
-        error_messages={"required": _("お申込みには個人情報の取扱いへの同意が必要です。")},
+        error_messages={"required": _("個人情報の取扱いへの同意が必要です。")},
     )
 
     def __init__(self, *args, max_participants: int = PARTICIPANT_SLOTS, **kwargs):

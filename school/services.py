@@ -435,6 +435,9 @@ def _certificate_context(certificate: Certificate) -> dict:
         "end_date": cohort.end_date.isoformat(),
         "issued_on": certificate.issued_on.isoformat(),
         "number": certificate.number,
+        "issuer_title": settings.DOCUMENTS["certificate_issuer_title"],
+        "issuer_name": settings.DOCUMENTS["certificate_issuer_name"],
+        "issuer_program": settings.DOCUMENTS["certificate_program"],
     }
 
 

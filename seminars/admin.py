@@ -294,13 +294,13 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         if promoted:
             self.message_user(
                 request,
-                _("キャンセル待ちから %(n)s 名を繰り上げました。") % {"n": len(promoted)},
+                _("キャンセル待ちから%(n)s名を繰り上げました。") % {"n": len(promoted)},
             )
         return seminar
 
     @admin.action(description=_("選択したセミナーを公開する"))
     def publish(self, request, queryset):
-        _run(self, request, queryset, services.seminar_publish, _("%(count)s 件を公開しました。"))
+        _run(self, request, queryset, services.seminar_publish, _("%(count)s件を公開しました。"))
 
     @admin.action(description=_("選択したセミナーを中止し、申込者に通知する"))
     def cancel(self, request, queryset):
@@ -346,7 +346,7 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                 self.message_user(
                     request,
                     _(
-                        "%(count)s 件のセミナーを中止し、申込者%(people)s名に中止のお知らせを送りました。"
+                        "%(count)s件のセミナーを中止し、申込者%(people)s名に中止のお知らせを送りました。"
                     )
                     % {"count": len(done), "people": notified},
                     messages.SUCCESS,
@@ -370,7 +370,7 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("終了処理（未受付の方を欠席にする）"))
     def finish(self, request, queryset):
-        _run(self, request, queryset, services.seminar_finish, _("%(count)s 件を終了しました。"))
+        _run(self, request, queryset, services.seminar_finish, _("%(count)s件を終了しました。"))
 
     @admin.action(description=_("空席をキャンセル待ちから補充する"))
     def fill_waitlist(self, request, queryset):
@@ -382,7 +382,7 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                         seminar=seminar, attendance_format=fmt, actor=request.user
                     )
                 )
-        self.message_user(request, _("%(n)s 名を繰り上げました。") % {"n": count})
+        self.message_user(request, _("%(n)s名を繰り上げました。") % {"n": count})
 
 
 @admin.register(Registration)
@@ -398,7 +398,8 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["seminar", "status", "format", "heard_from"]
-    search_fields = ["name", "name_kana", "email", "organisation__name"]
+    # The short code too: a registrant who reads it out over the phone is found by it.
+    search_fields = ["name", "name_kana", "email", "organisation__name", "=checkin_code"]
     list_select_related = ["seminar", "organisation"]
     raw_id_fields = ["organisation"]
     readonly_fields = [
@@ -417,6 +418,7 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "consent_at",
         "privacy_notice_version",
         "language",
+        "checkin_code",
         "audit_history",
     ]
     fields = [
@@ -470,7 +472,7 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             if done:
                 self.message_user(
                     request,
-                    _("%(count)s 件のお申込みを取り消し、申込者にお知らせしました。")
+                    _("%(count)s件のお申込みを取り消し、申込者にお知らせしました。")
                     % {"count": done},
                     messages.SUCCESS,
                 )
@@ -497,7 +499,7 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             services.registration_check_in,
-            _("%(count)s 件を出席にしました。"),
+            _("%(count)s件を出席にしました。"),
             arg="registration",
         )
 

@@ -65,7 +65,7 @@ class RegistrationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, forms.Fo
     )
     consent = forms.BooleanField(
         label=_("「個人情報の取扱いについて」に同意します"),
-        error_messages={"required": _("お申込みには個人情報の取扱いへの同意が必要です。")},
+        error_messages={"required": _("個人情報の取扱いへの同意が必要です。")},
     )
 
     participant_fields = ["name", "name_kana", "department", "role", "email", "phone"]
@@ -199,3 +199,21 @@ class SurveyForm(forms.ModelForm):
             "intentions": data.get("intentions") or [],
             "comment": data.get("comment", ""),
         }
+
+
+class CheckInCodeForm(forms.Form):
+    """The door's field: the short code typed, or the QR code's token the scanner fills in."""
+
+    code = forms.CharField(
+        label=_("受付コード"),
+        max_length=200,
+        error_messages={"required": _("受付コードを入力するか、QRコードを読み取ってください。")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
+        ),
+    )

@@ -21,7 +21,7 @@ class OutboundEmailStatus(models.TextChoices):
     SENDING = "sending", _("送信中")
     SENT = "sent", _("送信済み")
     FAILED = "failed", _("送信失敗")
-    CANCELLED = "cancelled", _("取消")
+    CANCELLED = "cancelled", _("取消し")
 
 
 class OutboundEmail(models.Model):

@@ -131,7 +131,7 @@ def test_cancelling_visits_3_and_4_of_4_and_scheduling_two_more_numbers_1_to_4_b
         assert day in text
     assert "令和8年11月13日(金)" in text
     assert "令和8年11月10日" not in text and "令和8年11月12日" not in text
-    assert "派遣した回数：4回" in text and "利用4回／上限4回" in text
+    assert "合計4回" in text and "利用回数4回／上限4回" in text
     assert text.count("企業確認日") == 4
 
     # The company sees the same numbers, and the cancelled dates with their reasons.

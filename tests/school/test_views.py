@@ -126,7 +126,7 @@ def test_apply_with_errors_keeps_input_and_explains_in_japanese(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="error-summary"' in html
-    assert "お申込みには個人情報の取扱いへの同意が必要です。" in html
+    assert "個人情報の取扱いへの同意が必要です。" in html
     assert "参加者2の氏名を入力してください。" in html
     assert 'value="株式会社ひかり物流"' in html
     assert 'value="営業部"' in html
