@@ -60,7 +60,7 @@ def test_consent_item_names_the_consent_without_nesting_the_privacy_link(client)
     assert summary_links(html) == [
         (
             "#id_privacy_consent",
-            "個人情報の取扱いへの同意：ご相談をお受けするには、個人情報の取扱いへの同意が必要です。",
+            "個人情報の取扱いへの同意：個人情報の取扱いへの同意が必要です。",
         )
     ]
     assert summary.count("<a ") == 1 and "/privacy/" not in summary
