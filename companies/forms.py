@@ -80,10 +80,26 @@ def required_message(field) -> str:
 
 
 def required_messages(form, names) -> None:
+    if getattr(form, "required_messages_prepared", False):
+        return  # set once on the class's own fields (prepare_required_messages)
     for name in names:
         field = form.fields.get(name)
         if field is not None:
             field.error_messages["required"] = required_message(field)
+
+
+def prepare_required_messages(form_class) -> None:
+    """Give ``form_class`` fields of its own with their required-field errors set once, lazily
+    translated, instead of at every instantiation (the public forms are built at every POST);
+    ``required_messages`` then leaves its instances alone."""
+    import copy
+
+    from django.utils.functional import lazy
+
+    form_class.base_fields = copy.deepcopy(form_class.base_fields)
+    for field in form_class.base_fields.values():
+        field.error_messages["required"] = lazy(required_message, str)(field)
+    form_class.required_messages_prepared = True
 
 
 class OrganisationFieldsMixin(forms.Form):

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -108,6 +110,14 @@ class Organisation(models.Model):
         indexes = [
             # Public forms look a company up by its phone number when the name differs.
             models.Index(fields=["phone"], name="organisation_phone"),
+            # The consultation admin's text search (icontains: UPPER(col::text) LIKE UPPER(%s));
+            # PostgreSQL only (migration 0005 creates them there).
+            *[
+                GinIndex(
+                    OpClass(Upper(name), name="gin_trgm_ops"), name=f"organisation_{name}_trgm"
+                )
+                for name in ("name", "name_kana", "name_key")
+            ],
         ]
 
     def __str__(self):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from kosha_portal import clock
 from kosha_portal.audit.labels import audit_label
-from kosha_portal.audit.services import audit_record
+from kosha_portal.audit.services import audit_event, audit_record
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.normalize import company_name_key, digits_only
 from kosha_portal.japan.phone import normalize_phone
@@ -75,10 +75,17 @@ def _serialise(*keys: str) -> None:
     the caller's transaction), so two submissions typed alike cannot both create a row."""
     if connection.vendor != "postgresql":
         return
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return
     with connection.cursor() as cursor:
-        # Always in the same order: two submissions sharing two keys never deadlock.
-        for key in sorted({k for k in keys if k}):
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"organisation:{key}"])
+        # One statement, always in the same order (PostgreSQL evaluates a select list from left
+        # to right): two submissions sharing two keys never deadlock. The lookups that follow
+        # are separate statements, so their snapshot is taken once the locks are held.
+        cursor.execute(
+            "SELECT " + ", ".join(["pg_advisory_xact_lock(hashtext(%s))"] * len(keys)),
+            [f"organisation:{key}" for key in keys],
+        )
 
 
 # --- finding the registry row for a public form ---------------------------------------------------
@@ -110,13 +117,31 @@ def organisation_match(data: dict) -> OrganisationMatch:
     key = company_name_key(data.get("name") or "")
     postal = normalize_postal_code(data.get("postal_code") or "")
     phone = normalize_phone(data.get("phone") or "") or (data.get("phone") or "")
-    candidates = []
-    if key:
-        rows = Organisation.objects.filter(name_key=key)
-        if number:
-            # A row with another 法人番号 is another company, however alike the names.
-            rows = rows.filter(corporate_number="")
-        candidates = list(rows.order_by("pk")[:50])
+    phone_digits = digits_only(phone)
+    candidates, same_phone = [], []
+    if key or phone_digits:
+        # The rows of the same name, and the first of the same phone (used only when no name
+        # matches), in one statement.
+        table = connection.ops.quote_name(Organisation._meta.db_table)
+        # A row with another 法人番号 is another company, however alike the names.
+        other_number = "AND corporate_number = '' " if number else ""
+        arms, params = [], []
+        if key:
+            arms.append(
+                f"(SELECT *, 1 AS match_by FROM {table} WHERE name_key = %s {other_number}"  # noqa: S608
+                "ORDER BY id LIMIT 50)"
+            )
+            params.append(key)
+        if phone_digits:
+            arms.append(
+                f"(SELECT *, 2 AS match_by FROM {table} WHERE phone = %s {other_number}"  # noqa: S608
+                "ORDER BY id LIMIT 1)"
+            )
+            params.append(phone)
+        # Raw: the ORM's union of two sliced querysets cost more to build than to run.
+        found = list(Organisation.objects.raw(" UNION ALL ".join(arms), params))
+        candidates = [row for row in found if row.match_by == 1]
+        same_phone = [row for row in found if row.match_by == 2]
     same_place = [c for c in candidates if postal and c.postal_code == postal]
     if same_place:
         by_phone = [c for c in same_place if _same_phone(phone, c.phone)]
@@ -133,13 +158,8 @@ def organisation_match(data: dict) -> OrganisationMatch:
     if candidates:
         basis = DuplicateBasis.OTHER_PLACE if postal else DuplicateBasis.NO_POSTAL
         return OrganisationMatch(suspect=candidates[0], basis=basis)
-    if digits_only(phone):
-        rows = Organisation.objects.filter(phone=phone)
-        if number:
-            rows = rows.filter(corporate_number="")
-        other = rows.order_by("pk").first()
-        if other is not None:
-            return OrganisationMatch(suspect=other, basis=DuplicateBasis.SAME_PHONE)
+    if same_phone:
+        return OrganisationMatch(suspect=same_phone[0], basis=DuplicateBasis.SAME_PHONE)
     return OrganisationMatch()
 
 
@@ -171,14 +191,19 @@ def _fill_blanks(organisation: Organisation, data: dict, *, actor) -> None:
     organisation.refresh_from_db()
 
 
-def organisation_find_or_create(*, data: dict, actor) -> Organisation:
+def organisation_find_or_create(
+    *, data: dict, actor, audit_events: list | None = None
+) -> Organisation:
     """The registry row for what a public form submitted.
 
     An existing row is reused when the submission certainly is that company (see
     ``organisation_match``); its blanks are filled, nothing it holds is overwritten. Otherwise a
     new row is created, flagged as a possible duplicate when a row looks like the same company,
     so that it appears in the desk's queue. Reusing a row shares no record: personal links open
-    their own target only (docs/architecture.md)."""
+    their own target only (docs/architecture.md).
+
+    With ``audit_events`` (a list) the creation's audit event is appended to it, unsaved, for the
+    caller to save with its own (``audit_record_many``) in the same transaction."""
     data = _fill_area({k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
     number = data.get("corporate_number") or ""
     key = company_name_key(data.get("name") or "")
@@ -208,7 +233,13 @@ def organisation_find_or_create(*, data: dict, actor) -> Organisation:
         changes = {}
         if match.suspect is not None:
             changes = {"possible_duplicate_of": match.suspect.pk, "basis": match.basis}
-        audit_record(actor=actor, action="organisation.create", obj=organisation, changes=changes)
+        event = audit_event(
+            actor=actor, action="organisation.create", obj=organisation, changes=changes
+        )
+        if audit_events is None:
+            event.save()
+        else:
+            audit_events.append(event)
         return organisation
 
 

@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,7 +11,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from announcements.forms import AnnouncementOptInMixin
-from companies.forms import OrganisationFieldsMixin, required_messages
+from companies.forms import (
+    OrganisationFieldsMixin,
+    prepare_required_messages,
+    required_messages,
+)
 from kosha_portal import clock
 from kosha_portal.japan.forms import (
     KanaField,
@@ -159,11 +165,14 @@ class ConsultationFieldsMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        required_messages(self, self.fields)
-        self.fields["places"].error_messages["required"] = _(
-            "当てはまる場面を1つ以上選んでください。"
-        )
-        self.fields["requested_support"].error_messages["required"] = _(
+        if not getattr(self, "required_messages_prepared", False):
+            required_messages(self, self.fields)
+            self.prepare_fields(self.fields)
+
+    @staticmethod
+    def prepare_fields(fields) -> None:
+        fields["places"].error_messages["required"] = _("当てはまる場面を1つ以上選んでください。")
+        fields["requested_support"].error_messages["required"] = _(
             "ご希望の支援を1つ以上選んでください。"
         )
 
@@ -246,17 +255,22 @@ class ConsultationIntakeForm(
         "started",
     ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["privacy_consent"].error_messages["required"] = _(
+    @staticmethod
+    def prepare_fields(fields) -> None:
+        # Set once on the class's fields (see below), not at every POST.
+        ConsultationFieldsMixin.prepare_fields(fields)
+        fields["privacy_consent"].error_messages["required"] = _(
             "個人情報の取扱いへの同意が必要です。"
         )
         # Its label holds the link to the privacy notice; the summary's link names it in words.
-        self.fields["privacy_consent"].summary_label = _("個人情報の取扱いへの同意")
-        self.fields["org_capital_yen"].help_text = _(
+        fields["privacy_consent"].summary_label = _("個人情報の取扱いへの同意")
+        fields["org_capital_yen"].help_text = _(
             "「1億」「5,000万円」「50,000,000円」のように入力できます。"
             "個人事業主の方は空欄で結構です。"
         )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         # The fill timer starts at the first render: a form shown again with errors keeps the
         # token it was first given, so a quick correction is not refused as too fast. Only a
         # missing, forged or expired token is replaced (and that submission is refused below).
@@ -289,6 +303,39 @@ class ConsultationIntakeForm(
                 code="too_fast",
             )
         return cleaned
+
+
+class _SharedChoicesCopy:
+    """A field whose per-form copy shares what no form changes (its choices) and copies the
+    rest one level deep (the widget and its attributes, error messages, validators): Django's
+    deep copy of the choices was most of the cost of building the public form."""
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.widget = copy.copy(self.widget)
+        result.widget.attrs = self.widget.attrs.copy()
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+_SHARED_CLASSES: dict[type, type] = {}
+
+
+def _share_choices(fields) -> None:
+    for field in fields.values():
+        cls = type(field)
+        shared = _SHARED_CLASSES.setdefault(
+            cls, type(cls.__name__, (_SharedChoicesCopy, cls), {"__module__": cls.__module__})
+        )
+        field.__class__ = shared
+
+
+# The public form is built at every POST: its error messages and help texts are set once here.
+prepare_required_messages(ConsultationIntakeForm)
+ConsultationIntakeForm.prepare_fields(ConsultationIntakeForm.base_fields)
+_share_choices(ConsultationIntakeForm.base_fields)
 
 
 def _now_to_the_minute():

@@ -1,8 +1,10 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -272,6 +274,20 @@ class Consultation(models.Model):
         indexes = [
             models.Index(fields=["status", "-received_at"], name="consultation_status_recv"),
             models.Index(fields=["assigned_to", "-received_at"], name="consultation_officer_recv"),
+            # The admin's text search (ConsultationAdmin.get_search_results): trigram indexes on
+            # exactly the expressions its lookups produce, icontains being UPPER(col::text) LIKE
+            # UPPER(%s) on PostgreSQL and the text a plain LIKE (PostgreSQL only: migration 0007).
+            *[
+                GinIndex(
+                    OpClass(Upper(name), name="gin_trgm_ops"), name=f"consultation_{short}_trgm"
+                )
+                for name, short in (
+                    ("contact_name", "cname"),
+                    ("contact_kana", "ckana"),
+                    ("contact_email", "cemail"),
+                )
+            ],
+            GinIndex(OpClass("description", name="gin_trgm_ops"), name="consultation_text_trgm"),
         ]
 
     def __str__(self):

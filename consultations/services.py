@@ -7,7 +7,6 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -18,7 +17,12 @@ from kosha_portal.accounts.services import (
     access_link_issue,
     access_link_url,
 )
-from kosha_portal.audit.services import audit_record, company_actor
+from kosha_portal.audit.services import (
+    audit_event,
+    audit_record,
+    audit_record_many,
+    company_actor,
+)
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import Column
 from kosha_portal.japan.business_days import next_business_day
@@ -49,18 +53,38 @@ def reply_by_for(received_at: datetime.datetime) -> datetime.date:
 
 
 def _allocate_reference(fiscal_year: int) -> tuple[int, str]:
-    if connection.vendor == "postgresql" and not connection.savepoint_ids:
-        # This short transaction need not wait for its own WAL flush: the submission's commit
-        # right after it flushes the WAL up to and including this update, and if that commit
-        # never happens the number is simply unused.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    counter, _created = FiscalYearCounter.objects.select_for_update().get_or_create(
-        fiscal_year=fiscal_year
-    )
-    FiscalYearCounter.objects.filter(pk=fiscal_year).update(last_sequence=F("last_sequence") + 1)
-    counter.refresh_from_db(fields=["last_sequence"])
-    return counter.last_sequence, f"{fiscal_year}-{counter.last_sequence:04d}"
+    """The next 相談番号 of ``fiscal_year``: one statement (the year's counter row is created at
+    its first number), inside the submission's transaction. The row stays locked until that
+    commits, so the intake takes it as late as it can (just before the consultation's INSERT);
+    a submission that rolls back gives its number back (docs/architecture.md)."""
+    table = connection.ops.quote_name(FiscalYearCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (fiscal_year, last_sequence) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (fiscal_year) DO UPDATE SET last_sequence = {table}.last_sequence + 1 "
+            "RETURNING last_sequence",
+            [fiscal_year],
+        )
+        (sequence,) = cursor.fetchone()
+    return sequence, f"{fiscal_year}-{sequence:04d}"
+
+
+def _attachments_prepare(consultation, files, stored) -> list[ConsultationAttachment]:
+    """Write the files (before any row lock is taken) and return their unsaved rows, for one
+    INSERT once ``consultation`` is saved; each written file is added to ``stored``."""
+    rows = []
+    for uploaded, mime, display_name in files:
+        uploaded.seek(0)
+        attachment = ConsultationAttachment(
+            consultation=consultation,
+            original_name=display_name,
+            mime_type=mime,
+            size=uploaded.size,
+        )
+        attachment.file.save("upload", uploaded, save=False)
+        stored.append(attachment)
+        rows.append(attachment)
+    return rows
 
 
 def _store_attachments(consultation, files, message=None, stored=None):
@@ -114,15 +138,13 @@ def consultation_submit(
     fiscal_year = fiscal_year_of(jst_date(received_at))
     staff = actor if getattr(actor, "is_authenticated", False) else None
     stored: list[ConsultationAttachment] = []
-    # The number is taken in its own short transaction, so concurrent submissions queue only for
-    # the counter update, not for each other's whole submission (which made the counter row the
-    # bottleneck of the intake form). A submission that fails afterwards leaves a harmless gap.
-    with transaction.atomic():
-        sequence, reference = _allocate_reference(fiscal_year)
     try:
         with transaction.atomic():
+            events = []
             organisation = organisation_find_or_create(
-                data=organisation_data, actor=staff or company_actor(data["contact_email"])
+                data=organisation_data,
+                actor=staff or company_actor(data["contact_email"]),
+                audit_events=events,
             )
             consultation = Consultation(
                 organisation=organisation,
@@ -133,19 +155,25 @@ def consultation_submit(
                 language=current_language(),
                 privacy_notice_version=settings.PRIVACY_NOTICE_VERSION if privacy_consented else "",
                 privacy_consented_at=received_at if privacy_consented else None,
+                fiscal_year=fiscal_year,
                 **{k: data.get(k, "" if k not in _LIST_FIELDS else []) for k in INTAKE_FIELDS},
             )
-            consultation.sequence, consultation.reference = sequence, reference
-            consultation.fiscal_year = fiscal_year
-            consultation.save()
-            _store_attachments(consultation, files, stored=stored)
-            audit_record(
-                actor=staff or company_actor(consultation.contact_email),
-                action="consultation.submit",
-                obj=consultation,
-                changes={"channel": channel, "attachments": len(files)},
+            attachments = _attachments_prepare(consultation, files, stored)
+            # From here to the commit the year's counter row is locked: only inserts follow.
+            consultation.sequence, consultation.reference = _allocate_reference(fiscal_year)
+            consultation.save(force_insert=True)
+            if attachments:
+                ConsultationAttachment.objects.bulk_create(attachments)
+            events.append(
+                audit_event(
+                    actor=staff or company_actor(consultation.contact_email),
+                    action="consultation.submit",
+                    obj=consultation,
+                    changes={"channel": channel, "attachments": len(files)},
+                )
             )
-            _link, token = access_link_issue(
+            audit_record_many(events)
+            link, token = access_link_issue(
                 email=consultation.contact_email, organisation=organisation, target=consultation
             )
             email_enqueue(
@@ -158,6 +186,7 @@ def consultation_submit(
                     "status_url": access_link_url(token),
                 },
                 related=consultation,
+                links=[(link, token)],
             )
         return consultation
     except BaseException:
@@ -212,7 +241,7 @@ def _notify_status(consultation: Consultation, template: str) -> None:
     """Tell the company's contact, with a fresh personal link, that the desk moved its case."""
     if consultation.anonymised_at or not consultation.contact_email:
         return
-    _link, token = access_link_issue(
+    link, token = access_link_issue(
         email=consultation.contact_email,
         organisation=consultation.organisation,
         target=consultation,
@@ -223,6 +252,7 @@ def _notify_status(consultation: Consultation, template: str) -> None:
         template=f"consultations/emails/{template}",
         context={"consultation": consultation, "status_url": access_link_url(token)},
         related=consultation,
+        links=[(link, token)],
     )
 
 
@@ -338,7 +368,7 @@ def consultation_reply_send(
         audit_record(
             actor=actor, action="consultation.reply", obj=locked, changes={"message": reply.pk}
         )
-        _link, token = access_link_issue(
+        link, token = access_link_issue(
             email=locked.contact_email, organisation=locked.organisation, target=locked
         )
         email_enqueue(
@@ -347,6 +377,7 @@ def consultation_reply_send(
             template="consultations/emails/reply",
             context={"consultation": locked, "reply": reply, "status_url": access_link_url(token)},
             related=locked,
+            links=[(link, token)],
         )
         return reply
 
@@ -469,7 +500,7 @@ def consultation_dispatch_need_determine(
             },
         )
         if needed and previous is not True:
-            _link, token = access_link_issue(
+            link, token = access_link_issue(
                 email=locked.contact_email, organisation=locked.organisation, target=locked
             )
             email_enqueue(
@@ -478,6 +509,7 @@ def consultation_dispatch_need_determine(
                 template="consultations/emails/dispatch_need_confirmed",
                 context={"consultation": locked, "status_url": access_link_url(token)},
                 related=locked,
+                links=[(link, token)],
             )
         return locked
 

@@ -34,18 +34,21 @@ _RESET_IN_URL = re.compile(r"/account/password/reset/([A-Za-z0-9_\-]+)/([0-9a-z]
 _RESET_SEALED = re.compile(r"/account/password/reset/([A-Za-z0-9_\-]+)/sealed/")
 
 
-def access_tokens_seal(*bodies: str) -> list[str]:
+def access_tokens_seal(*bodies: str, known: dict[str, int] | None = None) -> list[str]:
     """Replace the tokens of known links (personal links, invitations, password resets) in
-    ``bodies`` by sealed references."""
+    ``bodies`` by sealed references. ``known`` maps tokens the caller has just issued to their
+    links' ids (no need to look those up); any other token is looked up by its hash."""
     bodies = _account_tokens_seal(list(bodies))
     tokens = {m.group(1) for body in bodies for m in _TOKEN_IN_URL.finditer(body)}
     if not tokens:
         return list(bodies)
-    ids = dict(
-        AccessLink.objects.filter(token_hash__in=[token_hash(t) for t in tokens]).values_list(
-            "token_hash", "pk"
+    known = known or {}
+    ids = {token_hash(t): pk for t, pk in known.items() if t in tokens}
+    unknown = [token_hash(t) for t in tokens if t not in known]
+    if unknown:
+        ids.update(
+            AccessLink.objects.filter(token_hash__in=unknown).values_list("token_hash", "pk")
         )
-    )
 
     def sealed(match):
         pk = ids.get(token_hash(match.group(1)))

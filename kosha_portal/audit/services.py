@@ -48,8 +48,20 @@ def audit_record(*, actor, action: str, obj=None, changes: dict | None = None) -
     for the system. ``obj`` is stored by type, id and its non-personal ``audit_label``; ``changes``
     must hold field names, codes, counts and ids, never a personal value. Call it inside the
     transaction that makes the change."""
+    event = audit_event(actor=actor, action=action, obj=obj, changes=changes)
+    event.save()
+    return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Save events built with ``audit_event`` in one INSERT (a write that records several)."""
+    return AuditEvent.objects.bulk_create(events) if events else []
+
+
+def audit_event(*, actor, action: str, obj=None, changes: dict | None = None) -> AuditEvent:
+    """The unsaved event ``audit_record`` would save (for ``audit_record_many``)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_label=actor_label(actor),
         action=action,

@@ -13,10 +13,57 @@ def is_year_end_closure(day: datetime.date) -> bool:
     return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
 
+# Every closure day staff entered, cached (they are few, and every intake asks): emptied when one
+# is saved or deleted, at once and again when that transaction commits. Until it commits, the
+# transaction that changed them reads them from the database (others still see the old days,
+# as they would in the database); a rollback leaves the cache as it was.
+CLOSURE_DAYS_CACHE_KEY = "japan:closure-days:v1"
+# Bounds how long a reader that raced a change (read the old days before the commit, stored
+# them after it) can keep them.
+CLOSURE_DAYS_CACHE_SECONDS = 5 * 60
+
+
+def _closure_days_invalidated() -> None:
+    from django.core.cache import cache
+
+    cache.delete(CLOSURE_DAYS_CACHE_KEY)
+
+
+def _changed_in_this_transaction() -> bool:
+    from django.db import connection
+
+    return connection.in_atomic_block and any(
+        callback is _closure_days_invalidated
+        for _sids, callback, _robust in connection.run_on_commit
+    )
+
+
+def closure_days_changed(**kwargs) -> None:
+    """Signal receiver (post_save, post_delete of ClosureDay, japan/apps.py)."""
+    from django.db import transaction
+
+    _closure_days_invalidated()
+    if not _changed_in_this_transaction():
+        transaction.on_commit(_closure_days_invalidated, robust=True)
+
+
 def _closure_days(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    from django.core.cache import cache
+
     from .models import ClosureDay
 
-    return set(ClosureDay.objects.filter(date__range=(start, end)).values_list("date", flat=True))
+    if _changed_in_this_transaction():
+        days = None
+    else:
+        days = cache.get(CLOSURE_DAYS_CACHE_KEY)
+        if days is None:
+            days = frozenset(ClosureDay.objects.values_list("date", flat=True))
+            cache.set(CLOSURE_DAYS_CACHE_KEY, days, CLOSURE_DAYS_CACHE_SECONDS)
+    if days is None:
+        return set(
+            ClosureDay.objects.filter(date__range=(start, end)).values_list("date", flat=True)
+        )
+    return {day for day in days if start <= day <= end}
 
 
 class BusinessCalendar:

@@ -110,6 +110,7 @@ def email_enqueue(
     related=None,
     reply_to: str = "",
     headers: dict[str, str] | None = None,
+    links=(),
 ) -> OutboundEmail | None:
     """Write an email to the outbox and send it once the surrounding transaction commits.
 
@@ -117,12 +118,14 @@ def email_enqueue(
     None), which makes reminder jobs safe to run twice. ``headers`` are extra header fields of
     this message (see ``extra_headers_clean``), sent with every attempt. ``inline_images`` are
     ``(content_id, filename, content, mimetype)`` images the HTML body shows as
-    ``<img src="cid:content_id">``: they travel in a multipart/related part beside the HTML."""
+    ``<img src="cid:content_id">``: they travel in a multipart/related part beside the HTML.
+    ``links``: the ``(AccessLink, token)`` pairs the caller has just issued for this email,
+    sealed without looking them up again."""
     headers = extra_headers_clean(headers)
     if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     subject, text, html = render_email(template, context, language)
-    text, html = access_tokens_seal(text, html)
+    text, html = access_tokens_seal(text, html, known={token: link.pk for link, token in links})
     email = OutboundEmail(
         to=to,
         reply_to=reply_to,
@@ -155,13 +158,14 @@ def email_enqueue(
     if related is not None:
         email.content_type = ContentType.objects.get_for_model(related)
         email.object_id = str(related.pk)
-    try:
-        with transaction.atomic():
-            email.save()
-    except IntegrityError:
-        if dedupe_key:  # a concurrent job wrote the same reminder first
+    if dedupe_key:
+        try:
+            with transaction.atomic():
+                email.save()
+        except IntegrityError:  # a concurrent job wrote the same reminder first
             return None
-        raise
+    else:
+        email.save()
     _send_after_commit(email.pk)
     return email
 
@@ -179,12 +183,62 @@ def write_isolated(label: str, write: Callable[[], T]) -> T | None:
         return None
 
 
-def _send_after_commit(email_id: int) -> None:
-    from .tasks import outbound_email_send
+# The outbox's wake-up: one per commit, whatever number of emails the transaction wrote, and
+# none while another wake-up is already on its way to a worker (a flag in the cache, set with
+# SET NX and cleared by the worker before it looks for due rows, so a row committed while the
+# flag stands is found by that worker). The wake-up is an optimisation only: outbox_flush runs
+# every minute and delivers whatever was written and not sent, so a lost wake-up (a broker or
+# Redis outage, a worker killed) only delays the email.
+WAKE_FLAG = "outbox:wake-pending"
+WAKE_FLAG_SECONDS = 30  # a flag whose wake-up was lost stops suppressing new ones after this
 
+
+class _Wake:
+    """The on-commit callback of one transaction: the ids of the emails it wrote."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.fired = False
+        self.__qualname__ = "outbox wake-up"  # what Django logs when a robust callback fails
+
+    def __call__(self):
+        from django.core.cache import cache
+
+        self.fired = True
+
+        from .tasks import outbox_wake
+
+        outage = getattr(cache, "outage", None)
+        # While Redis is down the flag cannot be set: wake anyway rather than never.
+        if cache.add(WAKE_FLAG, 1, timeout=WAKE_FLAG_SECONDS) or (outage and outage.is_down):
+            try:
+                outbox_wake.delay(self.ids)
+            except Exception:
+                cache.delete(WAKE_FLAG)  # the next commit tries again
+                raise
+
+
+def _send_after_commit(email_id: int) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Joined to the wake-up this transaction already has at the same savepoint (a rolled
+        # back savepoint discards its wake-up with the rows it wrote).
+        current = set(connection.savepoint_ids)
+        for sids, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _Wake) and sids == current and not callback.fired:
+                callback.ids.append(email_id)
+                return
+    wake = _Wake()
+    wake.ids.append(email_id)
     # robust: a broker outage must not turn a saved submission into an error page; the periodic
     # outbox_flush delivers whatever was not handed to a worker.
-    transaction.on_commit(lambda: outbound_email_send.delay(email_id), robust=True)
+    transaction.on_commit(wake, robust=True)
+
+
+def outbox_wake_flag_clear() -> None:
+    from django.core.cache import cache
+
+    cache.delete(WAKE_FLAG)
 
 
 # --- delivery ------------------------------------------------------------------------------------

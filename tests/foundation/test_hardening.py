@@ -82,7 +82,7 @@ def test_a_broker_outage_leaves_the_change_saved_and_the_mail_queued(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(mail_tasks.outbound_email_send, "delay", broker_down)
+    monkeypatch.setattr(mail_tasks.outbox_wake, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         email = email_enqueue(
             to="a@example.jp", template="accounts/emails/links_resend", context={"entries": []}
