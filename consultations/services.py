@@ -54,9 +54,10 @@ def reply_by_for(received_at: datetime.datetime) -> datetime.date:
 
 def _allocate_reference(fiscal_year: int) -> tuple[int, str]:
     """The next 相談番号 of ``fiscal_year``: one statement (the year's counter row is created at
-    its first number), inside the submission's transaction. The row stays locked until that
-    commits, so the intake takes it as late as it can (just before the consultation's INSERT);
-    a submission that rolls back gives its number back (docs/architecture.md)."""
+    its first number). Called before the submission's transaction, it commits on its own, so the
+    year's counter row is locked for that one statement only and concurrent submissions do not
+    queue behind each other's inserts and commit; a submission that then fails leaves a gap in
+    the year's numbers (docs/architecture.md)."""
     table = connection.ops.quote_name(FiscalYearCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -138,6 +139,7 @@ def consultation_submit(
     fiscal_year = fiscal_year_of(jst_date(received_at))
     staff = actor if getattr(actor, "is_authenticated", False) else None
     stored: list[ConsultationAttachment] = []
+    sequence, reference = _allocate_reference(fiscal_year)
     try:
         with transaction.atomic():
             events = []
@@ -158,9 +160,8 @@ def consultation_submit(
                 fiscal_year=fiscal_year,
                 **{k: data.get(k, "" if k not in _LIST_FIELDS else []) for k in INTAKE_FIELDS},
             )
+            consultation.sequence, consultation.reference = sequence, reference
             attachments = _attachments_prepare(consultation, files, stored)
-            # From here to the commit the year's counter row is locked: only inserts follow.
-            consultation.sequence, consultation.reference = _allocate_reference(fiscal_year)
             consultation.save(force_insert=True)
             if attachments:
                 ConsultationAttachment.objects.bulk_create(attachments)

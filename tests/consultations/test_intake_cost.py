@@ -87,7 +87,7 @@ def test_an_intake_runs_at_most_nine_sql_statements(
     assert re.search(r"/access/sealed-\d+/", email.body_text)
 
 
-def test_a_rolled_back_submission_gives_its_reference_number_back(client, monkeypatch):
+def test_a_failed_submission_leaves_a_gap_and_its_number_is_never_given_twice(client, monkeypatch):
     import consultations.services as services
 
     client.post(URL, intake_payload(contact_email="first@kamome.example.jp"))
@@ -101,7 +101,7 @@ def test_a_rolled_back_submission_gives_its_reference_number_back(client, monkey
     monkeypatch.undo()
     client.post(URL, intake_payload(contact_email="third@kamome.example.jp"))
     first, third = Consultation.objects.order_by("sequence")
-    assert third.sequence == first.sequence + 1
+    assert third.sequence == first.sequence + 2  # the failed submission's number stays unused
 
 
 def test_one_commit_sends_one_wake_up_for_all_its_emails(
