@@ -389,6 +389,13 @@ PROGRAM = {
     "postal_code": "101-0025",
     "address": "東京都千代田区神田佐久間町1-9 東京都産業労働局秋葉原庁舎5F",
 }
+# The school's own contact: the 説明会 mails sign as the school, not as the harassment desk. The
+# leaflet does not publish the school office's number [open]: set it per deployment.
+SCHOOL_CONTACT = {
+    "name": env.str("SCHOOL_CONTACT_NAME", default="東京都サービス生産性革新スクール 事務局"),
+    "phone": env.str("SCHOOL_CONTACT_PHONE", default=""),
+    "email": env.str("SCHOOL_CONTACT_EMAIL", default=""),
+}
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-04")
 # --- Retention of personal data (APPI; the policy is docs/privacy.md) ----------------------------
 # "Years" count whole fiscal years (April–March) after the end of the fiscal year in which the
