@@ -108,6 +108,8 @@ def test_cancelling_through_the_personal_link_promotes_the_next_and_acknowledges
     assert opened["Location"] == reverse("school:info_session_registration", args=[first.pk])
     page = client.get(opened["Location"]).content.decode()
     assert "説明会のお申込み内容" in page
+    my_page = client.get(reverse("accounts:my_page")).content.decode()
+    assert "説明会のお申込み" in my_page and "セミナーのお申込み" not in my_page
     # The seminar pages do not open a 説明会's registration (each kind has its own).
     assert client.get(reverse("seminars:registration", args=[first.pk])).status_code == 404
     response = client.post(reverse("school:info_session_cancel", args=[first.pk]), follow=True)
