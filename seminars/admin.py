@@ -321,6 +321,7 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     def _cancel_confirmation(self, request, seminars, *, from_change_page=False):
         cancellable = [s for s in seminars if is_allowed(s, Seminar.Status.CANCELLED)]
+        info_sessions = self.model is not Seminar  # the school's 説明会 (InfoSessionAdmin)
         for seminar in seminars:
             if seminar not in cancellable:
                 self.message_user(
@@ -348,12 +349,18 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                     done.append(seminar)
                     notified += people
             if done:
-                self.message_user(
-                    request,
+                message = (
                     _(
+                        "%(count)s 件の説明会を中止し、申込者%(people)s名に中止のお知らせを送りました。"
+                    )
+                    if info_sessions
+                    else _(
                         "%(count)s 件のセミナーを中止し、申込者%(people)s名に中止のお知らせを送りました。"
                     )
-                    % {"count": len(done), "people": notified},
+                )
+                self.message_user(
+                    request,
+                    message % {"count": len(done), "people": notified},
                     messages.SUCCESS,
                 )
             if len(done) == len(cancellable):
@@ -361,7 +368,8 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             form.seminars = [s for s in cancellable if s not in done]  # the ones still to do
         context = {
             **self.admin_site.each_context(request),
-            "title": _("セミナーの中止の確認"),
+            "title": _("説明会の中止の確認") if info_sessions else _("セミナーの中止の確認"),
+            "is_info_session": info_sessions,
             "opts": self.model._meta,
             "form": form,
             "rows": form.rows(),

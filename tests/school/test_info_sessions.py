@@ -257,3 +257,48 @@ def test_staff_create_a_session_for_a_cohort_from_the_school_admin(desk_client):
     refused = desk_client.post(reverse("admin:school_infosession_add"), data)
     assert refused.status_code == 200 and "期のない説明会" in refused.content.decode()
     assert InfoSession.objects.count() == 1
+
+
+def test_staff_cancel_a_session_from_its_change_page_and_every_registrant_is_told(desk_client):
+    session = info_session(format=Seminar.Format.VENUE, venue_seats=1, online_seats=0)
+    confirmed, waiting = register(session, 1), register(session, 2)
+    url = reverse("admin:school_infosession_cancel", args=[session.pk])
+    change = desk_client.get(reverse("admin:school_infosession_change", args=[session.pk]))
+    assert url in change.content.decode() and "この説明会を中止する" in change.content.decode()
+    page = desk_client.get(url).content.decode()
+    assert "説明会の中止の確認" in page and "お知らせを送る方：2名" in page
+    assert Seminar.objects.get(pk=session.pk).status == "published"
+    done = desk_client.post(
+        url, {"post": "yes", f"reason_{session.pk}": "講師の急病のため"}, follow=True
+    )
+    assert "1 件の説明会を中止し、申込者2名に中止のお知らせを送りました" in done.content.decode()
+    assert done.redirect_chain[-1][0] == reverse(
+        "admin:school_infosession_change", args=[session.pk]
+    )
+    for registration in (confirmed, waiting):
+        mail = OutboundEmail.objects.get(to=registration.email, template__endswith="cancelled")
+        assert mail.subject.startswith("【東京都中小企業振興公社】説明会中止のお知らせ")
+        assert "講師の急病のため" in mail.body_text
+
+
+def test_an_english_registrants_mails_speak_of_an_information_session():
+    from seminars import emails
+
+    registration = register(info_session(), 1)
+    registration.language = "en"
+    registration.save(update_fields=["language"])
+    mail = emails.send_reminder(registration, kind=services.REMINDER_EVE)
+    assert mail.subject.endswith("Reminder: information session tomorrow")
+    assert "information session" in mail.body_text and "seminar" not in mail.body_text.lower()
+
+
+def test_the_demo_has_one_upcoming_session_for_the_recruiting_cohort_and_stays_idempotent():
+    import io
+
+    from school import demo
+
+    demo.load(io.StringIO())
+    demo.load(io.StringIO())
+    [session] = InfoSession.objects.all()
+    assert session.cohort.status == "recruiting" and session.status == "published"
+    assert services.registration_is_open(session)
