@@ -721,6 +721,22 @@ def seminar_validate(
             raise DomainError(
                 _("セミナーにはスクールの期を設定できません。"), field="cohort", code="cohort"
             )
+    year, number = data.get("fiscal_year"), data.get("number")
+    if year and number:
+        # 年度 + 回 are unique per kind (the form cannot check it: the kind is not one of its
+        # fields, so the database constraint would be its only guard).
+        same = Seminar.objects.filter(kind=kind, fiscal_year=year, number=number)
+        if instance is not None and instance.pk:
+            same = same.exclude(pk=instance.pk)
+        if same.exists():
+            raise DomainError(
+                _("この年度の第%(number)s回はすでに登録されています。") % {"number": number}
+                if kind == Seminar.Kind.SEMINAR
+                else _("この年度の説明会の第%(number)s回はすでに登録されています。")
+                % {"number": number},
+                field="number",
+                code="number_taken",
+            )
     starts, ends = data.get("starts_at"), data.get("ends_at")
     opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
     if starts and ends and ends <= starts:

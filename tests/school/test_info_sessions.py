@@ -252,8 +252,16 @@ def test_staff_create_a_session_for_a_cohort_from_the_school_admin(desk_client):
     created = InfoSession.objects.get()
     assert created.kind == Seminar.Kind.INFO_SESSION and created.cohort == cohort
     assert created.status == Seminar.Status.DRAFT and not created.survey_enabled
+    # The same 年度 and 回 again: refused beside the field (a seminar's 第1回 does not count).
+    SeminarFactory(fiscal_year=2026, number=2)
+    again = desk_client.post(reverse("admin:school_infosession_add"), data)
+    assert again.status_code == 200
+    assert "この年度の説明会の第1回はすでに登録されています。" in again.content.decode()
+    data["number"] = 2
+    assert desk_client.post(reverse("admin:school_infosession_add"), data).status_code == 302
+    InfoSession.objects.filter(number=2).delete()
     # Without a cohort the form refuses beside the field, input kept.
-    data.update(cohort="", number=2, title="期のない説明会")
+    data.update(cohort="", number=3, title="期のない説明会")
     refused = desk_client.post(reverse("admin:school_infosession_add"), data)
     assert refused.status_code == 200 and "期のない説明会" in refused.content.decode()
     assert InfoSession.objects.count() == 1
@@ -302,3 +310,19 @@ def test_the_demo_has_one_upcoming_session_for_the_recruiting_cohort_and_stays_i
     [session] = InfoSession.objects.all()
     assert session.cohort.status == "recruiting" and session.status == "published"
     assert services.registration_is_open(session)
+
+
+def test_a_taken_year_and_number_is_refused_per_kind_before_the_database_would():
+    from kosha_portal.errors import DomainError
+
+    SeminarFactory(fiscal_year=2026, number=7)
+    with pytest.raises(DomainError) as refused:
+        services.seminar_validate(data={"fiscal_year": 2026, "number": 7})
+    assert refused.value.field == "number" and "第7回はすでに登録されています" in str(
+        refused.value.message
+    )
+    # A 説明会 numbers its own series.
+    services.seminar_validate(
+        data={"fiscal_year": 2026, "number": 7, "cohort": recruiting_cohort()},
+        kind=Seminar.Kind.INFO_SESSION,
+    )
