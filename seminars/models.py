@@ -2,10 +2,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.japan.deadlines import jst_date
+from kosha_portal.japan.wareki import format_wareki
 
 
 class SeminarStatus(models.TextChoices):
@@ -141,7 +142,7 @@ class Seminar(models.Model):
     def __str__(self):
         if self.is_info_session:
             return gettext("説明会（%(date)s）『%(title)s』") % {
-                "date": self.date_jst.strftime("%Y-%m-%d"),
+                "date": self.date_label,
                 "title": self.title,
             }
         if self.part:
@@ -170,6 +171,14 @@ class Seminar(models.Model):
     @property
     def is_info_session(self) -> bool:
         return self.kind == SeminarKind.INFO_SESSION
+
+    @property
+    def date_label(self) -> str:
+        """The day in the reader's calendar: 和暦 in Japanese, Gregorian in English (GLOSSARY)."""
+        day = self.date_jst
+        if (get_language() or "ja").startswith("ja"):
+            return format_wareki(day)
+        return f"{day.day} {day:%B %Y}"
 
     @property
     def date_jst(self):
