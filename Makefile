@@ -17,6 +17,7 @@ format:
 
 messages:  ## refresh the English catalogue after changing strings
 	DJANGO_DEBUG=true .venv/bin/python manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=artifacts --ignore=tests --ignore=bench
+	DJANGO_DEBUG=true .venv/bin/python manage.py makemessages -d djangojs -l en --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=artifacts --ignore=tests --ignore=bench --ignore=staticfiles --ignore=static/vendor
 	DJANGO_DEBUG=true .venv/bin/python manage.py compilemessages --ignore=.venv
 
 bench:

@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kosha_portal.japan.normalize import company_name_key
 from kosha_portal.japan.postal import TOKYO_PREFECTURE_CODE
@@ -88,7 +89,7 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name_kana", "name"]
         verbose_name = _("事業者")
-        verbose_name_plural = _("事業者")
+        verbose_name_plural = pgettext_lazy("plural", "事業者")
         constraints = [
             models.UniqueConstraint(
                 fields=["corporate_number"],

@@ -224,12 +224,37 @@ class ConsultationIntakeForm(
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The order of templates/consultations/new.html, which the error summary follows.
+    field_order = [
+        *OrganisationFieldsMixin.organisation_field_names,
+        "contact_name",
+        "contact_kana",
+        "contact_department",
+        "contact_role",
+        "contact_email",
+        "contact_phone",
+        "contact_way",
+        "contact_time",
+        "places",
+        "behaviour_types",
+        "damages",
+        "measures",
+        "requested_support",
+        "description",
+        "attachments",
+        "website",
+        "privacy_consent",
+        "announcement_opt_in",
+        "started",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["privacy_consent"].error_messages["required"] = _(
             "ご相談をお受けするには、個人情報の取扱いへの同意が必要です。"
         )
+        # Its label holds the link to the privacy notice; the summary's link names it in words.
+        self.fields["privacy_consent"].summary_label = _("個人情報の取扱いへの同意")
         self.fields["org_capital_yen"].help_text = _(
             "「1億」「5,000万円」「50,000,000円」のように入力できます。"
             "個人事業主の方は空欄で結構です。"

@@ -23,7 +23,7 @@ from kosha_portal.japan.business_days import (
     previous_business_day,
 )
 from kosha_portal.japan.deadlines import jst_date
-from kosha_portal.japan.wareki import format_wareki
+from kosha_portal.japan.wareki import format_date
 from kosha_portal.mail.models import OutboundEmail
 from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
 from kosha_portal.workflow import transition, transition_check, transition_many
@@ -547,7 +547,7 @@ def _settled(visit: Visit) -> bool:
 
 
 def _day(visit: Visit) -> str:
-    return format_wareki(visit.report_date or visit.date)
+    return format_date(visit.report_date or visit.date)
 
 
 def _check_order(

@@ -441,6 +441,7 @@ REPORTS_PROGRAM_NAME = env.str(
 # --- Crispy forms -------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+FORM_RENDERER = "kosha_portal.forms.PortalFormRenderer"
 
 # --- Security -----------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -412,7 +412,8 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["seminar", "status", "format", "heard_from"]
-    search_fields = ["name", "name_kana", "email", "organisation__name"]
+    # The short code too: a registrant who reads it out over the phone is found by it.
+    search_fields = ["name", "name_kana", "email", "organisation__name", "=checkin_code"]
     list_select_related = ["seminar", "organisation"]
     raw_id_fields = ["organisation"]
     readonly_fields = [
@@ -431,6 +432,7 @@ class RegistrationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "consent_at",
         "privacy_notice_version",
         "language",
+        "checkin_code",
         "audit_history",
     ]
     fields = [

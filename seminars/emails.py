@@ -8,6 +8,7 @@ from django.conf import settings
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.mail.services import email_enqueue
 
+from . import qr
 from .ics import registration_cancel_ics, registration_ics
 from .models import Registration
 
@@ -42,15 +43,35 @@ def _context(registration: Registration, **extra) -> dict:
 
 
 def _enqueue(
-    registration: Registration, name: str, *, dedupe_key: str | None = None, attachments=(), **extra
+    registration: Registration,
+    name: str,
+    *,
+    dedupe_key: str | None = None,
+    attachments=(),
+    checkin_qr: bool = False,
+    **extra,
 ):
+    """``checkin_qr``: the mail shows the check-in QR code and short code (for a seat at the
+    venue; templates show them when ``checkin_code`` is set)."""
+    with_qr = checkin_qr and registration.shows_checkin_code
+    context = _context(
+        registration,
+        checkin_code=registration.checkin_code_display if with_qr else "",
+        checkin_qr_cid=qr.CONTENT_ID,
+        **extra,
+    )
     return email_enqueue(
         to=registration.email,
         template=_template(registration, name),
-        context=_context(registration, **extra),
+        context=context,
         language=registration.language,
         dedupe_key=dedupe_key,
         attachments=list(attachments),
+        inline_images=(
+            [(qr.CONTENT_ID, qr.FILENAME, qr.checkin_qr_png(registration), "image/png")]
+            if with_qr
+            else []
+        ),
         related=registration,
     )
 
@@ -81,7 +102,11 @@ def send_registration_received(registration: Registration, *, resent: bool = Fal
     """Confirmation (with the .ics) for a seat, or the waiting-list acknowledgement."""
     if registration.holds_seat:
         return _enqueue(
-            registration, "confirmation", attachments=_ics_attachment(registration), resent=resent
+            registration,
+            "confirmation",
+            attachments=_ics_attachment(registration),
+            checkin_qr=True,
+            resent=resent,
         )
     return _enqueue(registration, "waiting", resent=resent)
 
@@ -91,6 +116,7 @@ def send_promoted(registration: Registration):
         registration,
         "promoted",
         attachments=_ics_attachment(registration),
+        checkin_qr=True,
         dedupe_key=f"seminar:promoted:{registration.pk}",
     )
 

@@ -202,3 +202,21 @@ class SurveyForm(forms.ModelForm):
             "intentions": data.get("intentions") or [],
             "comment": data.get("comment", ""),
         }
+
+
+class CheckInCodeForm(forms.Form):
+    """The door's field: the short code typed, or the QR code's token the scanner fills in."""
+
+    code = forms.CharField(
+        label=_("受付コード"),
+        max_length=200,
+        error_messages={"required": _("受付コードを入力するか、QRコードを読み取ってください。")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
+        ),
+    )

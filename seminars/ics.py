@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kosha_portal import clock
 from kosha_portal.japan.deadlines import JST
+from kosha_portal.japan.wareki import format_date
 
 from .models import Registration
 
@@ -66,11 +67,21 @@ def _event(registration: Registration, *, sequence: int) -> icalendar.Event:
     return event
 
 
+def _when(seminar) -> str:
+    """The date and time as the registrant reads them (和暦 in Japanese, Gregorian in English)."""
+    starts, ends = seminar.starts_at.astimezone(JST), seminar.ends_at.astimezone(JST)
+    return _("日時：%(date)s %(start)s〜%(end)s") % {
+        "date": format_date(starts.date()),
+        "start": f"{starts:%H:%M}",
+        "end": f"{ends:%H:%M}",
+    }
+
+
 def _registration_ics(registration: Registration) -> bytes:
     seminar = registration.seminar
     calendar = _calendar("PUBLISH")
     event = _event(registration, sequence=PUBLISH_SEQUENCE)
-    lines = [str(seminar)]
+    lines = [str(seminar), _when(seminar)]
     if seminar.lecturer:
         lines.append(_("講師：%(lecturer)s") % {"lecturer": seminar.lecturer})
     if registration.format == Registration.Format.ONLINE:
@@ -96,7 +107,7 @@ def _registration_cancel_ics(registration: Registration, *, reason: str) -> byte
     event = _event(registration, sequence=CANCEL_SEQUENCE)
     event.add("status", "CANCELLED")
     event["summary"] = icalendar.vText(_("【中止・取消し】%(seminar)s") % {"seminar": seminar})
-    lines = [str(seminar)]
+    lines = [str(seminar), _when(seminar)]
     if reason:
         lines.append(_("理由：%(reason)s") % {"reason": reason})
     event.add("description", "\n".join(lines))

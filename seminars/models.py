@@ -1,3 +1,5 @@
+import secrets
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -6,7 +8,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.japan.deadlines import jst_date
-from kosha_portal.japan.wareki import format_wareki
+from kosha_portal.japan.wareki import format_gregorian, format_wareki
 
 
 class SeminarStatus(models.TextChoices):
@@ -178,7 +180,7 @@ class Seminar(models.Model):
         day = self.date_jst
         if (get_language() or "ja").startswith("ja"):
             return format_wareki(day)
-        return f"{day.day} {day:%B %Y}"
+        return format_gregorian(day)
 
     @property
     def date_jst(self):
@@ -203,6 +205,21 @@ class Seminar(models.Model):
     @property
     def has_online(self) -> bool:
         return Registration.Format.ONLINE in self.attendance_formats
+
+
+# The short check-in code staff type at the door: no 0/O, 1/I/L, 2/Z, 5/S or 8/B to mix up.
+CHECKIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CHECKIN_CODE_LENGTH = 8
+
+
+def checkin_token_new() -> str:
+    """The check-in token the QR code carries: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def checkin_code_new() -> str:
+    """A short code (unique per event is checked where registrations are created)."""
+    return "".join(secrets.choice(CHECKIN_CODE_ALPHABET) for _ in range(CHECKIN_CODE_LENGTH))
 
 
 class RegistrationStatus(models.TextChoices):
@@ -308,6 +325,15 @@ class Registration(models.Model):
         editable=False,
         help_text=_("保存期間の経過または本人からの請求により、個人情報を消去した日時です。"),
     )
+    # What the confirmation's QR code carries, and the short code printed beside it for staff to
+    # type: either checks in this registration, for this event only (services.registration_
+    # check_in_by_code).
+    checkin_token = models.CharField(
+        _("受付用トークン"), max_length=64, unique=True, default=checkin_token_new, editable=False
+    )
+    checkin_code = models.CharField(
+        _("受付コード"), max_length=CHECKIN_CODE_LENGTH, default=checkin_code_new, editable=False
+    )
 
     class Meta:
         ordering = ["seminar", "name_kana", "pk"]
@@ -320,6 +346,9 @@ class Registration(models.Model):
                 fields=["seminar", "email"],
                 condition=~Q(status="cancelled") & Q(anonymised_at__isnull=True),
                 name="registration_one_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["seminar", "checkin_code"], name="registration_checkin_code_unique"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RegistrationStatus.values),
@@ -357,6 +386,22 @@ class Registration(models.Model):
     @property
     def holds_seat(self) -> bool:
         return self.status in self.HOLDING_SEAT
+
+    @property
+    def checkin_code_display(self) -> str:
+        """The short code in two groups of four (ABCD-EFGH), as mails and pages print it; the
+        check-in field accepts it with or without the hyphen."""
+        code = self.checkin_code
+        return f"{code[:4]}-{code[4:]}"
+
+    @property
+    def shows_checkin_code(self) -> bool:
+        """The QR code and short code are for those who come to the door with a seat."""
+        return (
+            self.status in (self.Status.CONFIRMED, self.Status.ATTENDED, self.Status.NO_SHOW)
+            and self.format == self.Format.VENUE
+            and self.seminar.status != Seminar.Status.CANCELLED
+        )
 
     @property
     def ics_uid(self) -> str:

@@ -2,10 +2,13 @@
 promotion, check-in, seminar transitions, reminders and the survey."""
 
 import datetime
+import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -18,7 +21,7 @@ from kosha_portal.japan.deadlines import JST, start_of_day
 from kosha_portal.workflow import transition, transition_check, transition_many
 
 from . import emails
-from .models import Registration, Seminar, SurveyResponse
+from .models import CHECKIN_CODE_LENGTH, Registration, Seminar, SurveyResponse, checkin_code_new
 
 # Reasons the history records for moves whose cause is the service itself.
 SELF_CANCEL_REASON = gettext_noop("お申込みの方ご本人による個人用リンクからのキャンセル")
@@ -334,6 +337,7 @@ def registration_create(
             consent_at=now,
             privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
             language=language,
+            checkin_code=checkin_code_unused(seminar),
             **initial,
         )
         try:
@@ -457,14 +461,121 @@ def registration_check_in(*, registration: Registration, actor, now=None) -> Reg
         registration = _lock_registration(registration.pk)
         if registration.status == Registration.Status.ATTENDED:
             return registration  # a double tap is not an error
-        transition(
-            registration,
-            Registration.Status.ATTENDED,
-            actor=actor,
-            at=now,
-            action="seminar_registration.check_in",
-        )
+        _check_in_locked(registration, actor=actor, now=now, method="list")
         return registration
+
+
+def _check_in_locked(registration: Registration, *, actor, now, method: str) -> None:
+    transition(
+        registration,
+        Registration.Status.ATTENDED,
+        actor=actor,
+        at=now,
+        action="seminar_registration.check_in",
+        changes={"method": method},
+    )
+
+
+def checkin_code_unused(seminar: Seminar) -> str:
+    """A short code no registration of ``seminar`` has; the caller holds the seminar lock."""
+    while True:
+        code = checkin_code_new()
+        if not Registration.objects.filter(seminar=seminar, checkin_code=code).exists():
+            return code
+
+
+def checkin_input_normalise(value: str) -> tuple[str, str]:
+    """What the door read or typed, as ``("code", "ABCDEFGH")`` for a short code (full-width,
+    lower case, spaces and hyphens accepted) or ``("token", ...)`` for a QR code's token."""
+    value = (value or "").strip()
+    folded = "".join(
+        char for char in unicodedata.normalize("NFKC", value).upper() if char.isalnum()
+    )
+    if len(folded) <= CHECKIN_CODE_LENGTH + 2:
+        return "code", folded
+    return "token", value
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    registration: Registration
+    message: str
+
+
+class CheckInRefused(DomainError):
+    """The door's code or token did not check anyone in; ``registration`` is the one it named,
+    when it named one (the page shows who it was)."""
+
+    def __init__(self, message, *, code: str, registration: Registration | None = None):
+        super().__init__(message, code=code, field="code")
+        self.registration = registration
+
+
+def _checkin_find(seminar: Seminar, kind: str, value: str) -> Registration:
+    if not value:
+        raise CheckInRefused(_("受付コードを入力してください。"), code="empty")
+    lookup = {"checkin_token": value} if kind == "token" else {"checkin_code": value}
+    own = (
+        Registration.objects.select_for_update()
+        .select_related("seminar")
+        .filter(**lookup, seminar=seminar, anonymised_at__isnull=True)
+        .first()
+    )
+    if own is not None:
+        return own
+    other = (
+        Registration.objects.select_related("seminar")
+        .filter(**lookup, anonymised_at__isnull=True)
+        .exclude(seminar=seminar)
+        .first()
+    )
+    if other is not None:
+        raise CheckInRefused(
+            _("このコードは別のイベント（%(event)s）のものです。このイベントでは受付できません。")
+            % {"event": other.seminar},
+            code="other_event",
+        )
+    raise CheckInRefused(
+        _("このコードのお申込みは見つかりません。コードをもう一度ご確認ください。"),
+        code="unknown",
+    )
+
+
+def registration_check_in_by_code(*, seminar: Seminar, value: str, actor, now=None):
+    """Check in the registration whose QR token or short code the door read: only one of this
+    event, only once, and only one holding a seat. The registration row is locked, so two scans
+    of the same code at once check in once (the second hears when the first was recorded).
+    Returns a CheckInResult; raises CheckInRefused saying why nobody was checked in."""
+    now = now or clock.now()
+    kind, value = checkin_input_normalise(value)
+    with transaction.atomic():
+        registration = _checkin_find(seminar, kind, value)
+        status = registration.status
+        name = registration.name
+        if status == Registration.Status.ATTENDED:
+            at = timezone.localtime(registration.attended_at).strftime("%H:%M")
+            raise CheckInRefused(
+                _("%(name)s さんは %(time)s に受付済みです。") % {"name": name, "time": at},
+                code="already",
+                registration=registration,
+            )
+        if status == Registration.Status.CANCELLED:
+            raise CheckInRefused(
+                _("%(name)s さんのお申込みはキャンセル済みです。受付できません。") % {"name": name},
+                code="cancelled",
+                registration=registration,
+            )
+        if status == Registration.Status.WAITING:
+            raise CheckInRefused(
+                _("%(name)s さんはキャンセル待ちで、参加が確定していません。受付できません。")
+                % {"name": name},
+                code="waiting",
+                registration=registration,
+            )
+        _check_in_locked(registration, actor=actor, now=now, method=kind)
+        return CheckInResult(
+            registration, _("%(name)s さんの出席を記録しました。") % {"name": name}
+        )
 
 
 def registration_check_in_undo(*, registration: Registration, actor) -> Registration:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/done/", views.registration_done, name="done"),
     path("<int:pk>/resend/", views.confirmation_resend, name="resend"),
     path("<int:pk>/checkin/", views.checkin, name="checkin"),
+    path("<int:pk>/checkin/scan/", views.checkin_scan, name="checkin_scan"),
     path("<int:pk>/checkin/<int:registration_pk>/", views.checkin_mark, name="checkin_mark"),
     path("<int:pk>/participants.csv", views.export_csv, name="export_csv"),
     path("registrations/<int:pk>/", views.registration_page, name="registration"),

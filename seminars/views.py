@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -16,8 +17,8 @@ from kosha_portal.exports import Column, export_options, export_response
 from kosha_portal.mail.services import current_language
 from kosha_portal.ratelimit import rate_limited
 
-from . import selectors, services
-from .forms import RegistrationForm, ResendForm, SurveyForm
+from . import qr, selectors, services
+from .forms import CheckInCodeForm, RegistrationForm, ResendForm, SurveyForm
 from .models import Registration, Seminar
 
 # The public pages of each kind of event: the same views, the kind's own templates and URLs
@@ -164,6 +165,12 @@ def registration_page(request, pk, kind=Seminar.Kind.SEMINAR):
             "can_cancel": can_cancel,
             "online_url": seminar.online_url if registration.may_see_online_url else "",
             "survey_state": services.survey_availability(registration),
+            # segno's SVG of our own token: no user input reaches the markup.
+            "checkin_qr_svg": (
+                mark_safe(qr.checkin_qr_svg(registration))  # noqa: S308
+                if registration.shows_checkin_code
+                else ""
+            ),
         },
     )
 
@@ -235,17 +242,36 @@ def _staff_seminar(request, pk) -> Seminar:
     return get_object_or_404(Seminar, pk=pk)
 
 
+CHECKIN_RESULT_SESSION_KEY = "seminars:checkin-result"
+
+
 def checkin(request, pk):
     """Check-in at the door: venue participants by default (online ones never come to the
-    door), search by name or kana, one tap per participant."""
+    door), search by name or kana, one tap per participant; or the QR code of the confirmation
+    scanned with the tablet's camera, or its short code typed (checkin_scan)."""
     seminar = _staff_seminar(request, pk)
     query = request.GET.get("q", "")
     attendance_format = selectors.checkin_format(seminar, request.GET.get("format"))
+    return _checkin_render(request, seminar, query, attendance_format, CheckInCodeForm())
+
+
+def _checkin_render(request, seminar, query, attendance_format, code_form):
+    result = request.session.pop(CHECKIN_RESULT_SESSION_KEY, None)
+    if result and result.get("seminar") != seminar.pk:
+        result = None
+    if result and result.get("registration"):
+        result["registration"] = (
+            Registration.objects.filter(pk=result["registration"], seminar=seminar)
+            .select_related("organisation")
+            .first()
+        )
     return render(
         request,
         "seminars/checkin.html",
         {
             "seminar": seminar,
+            "code_form": code_form,
+            "result": result,
             "query": query,
             "format": attendance_format,
             "format_filters": selectors.checkin_format_filters(seminar, attendance_format),
@@ -255,6 +281,38 @@ def checkin(request, pk):
             "counts": selectors.seminar_counts(seminar),
         },
     )
+
+
+@require_POST
+def checkin_scan(request, pk):
+    """The QR code read by the camera, or the short code typed: the result (who, and whether
+    they were checked in or why not) is shown large on the check-in page."""
+    seminar = _staff_seminar(request, pk)
+    form = CheckInCodeForm(request.POST)
+    attendance_format = selectors.checkin_format(seminar, request.POST.get("format"))
+    if not form.is_valid():
+        return _checkin_render(request, seminar, "", attendance_format, form)
+    try:
+        result = services.registration_check_in_by_code(
+            seminar=seminar, value=form.cleaned_data["code"], actor=request.user
+        )
+    except services.CheckInRefused as error:
+        outcome = {
+            "ok": False,
+            "code": error.code,
+            "message": str(error.message),
+            "registration": error.registration.pk if error.registration else None,
+        }
+    else:
+        outcome = {
+            "ok": True,
+            "code": "checked_in",
+            "message": str(result.message),
+            "registration": result.registration.pk,
+        }
+    request.session[CHECKIN_RESULT_SESSION_KEY] = {"seminar": seminar.pk, **outcome}
+    url = reverse("seminars:checkin", args=[seminar.pk])
+    return redirect(f"{url}?{urlencode({'format': attendance_format})}#checkin-result")
 
 
 @require_POST

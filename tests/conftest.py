@@ -22,12 +22,18 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import translation
+from playwright.sync_api import expect
 
 from kosha_portal.accounts.roles import ADMINISTRATORS, DESK_STAFF, EXPERTS
 from tests import otp
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Assertions wait for what a page shows. Playwright's default of 5 s is too short on a loaded
+# 2-core CI machine, where an admin action that renders mails can take longer; the wait ends as
+# soon as the text appears, so a passing test is not slower.
+expect.set_options(timeout=15_000)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 

@@ -7,11 +7,13 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.mime.image import MIMEImage
 from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEMultipart
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -99,6 +101,7 @@ def email_enqueue(
     language: str = "ja",
     dedupe_key: str | None = None,
     attachments: list[tuple[str, bytes, str]] = (),
+    inline_images: list[tuple[str, str, bytes, str]] = (),
     related=None,
     reply_to: str = "",
     headers: dict[str, str] | None = None,
@@ -107,7 +110,9 @@ def email_enqueue(
 
     With ``dedupe_key`` an email already written under that key is not written again (returns
     None), which makes reminder jobs safe to run twice. ``headers`` are extra header fields of
-    this message (see ``extra_headers_clean``), sent with every attempt."""
+    this message (see ``extra_headers_clean``), sent with every attempt. ``inline_images`` are
+    ``(content_id, filename, content, mimetype)`` images the HTML body shows as
+    ``<img src="cid:content_id">``: they travel in a multipart/related part beside the HTML."""
     headers = extra_headers_clean(headers)
     if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
@@ -130,6 +135,15 @@ def email_enqueue(
                 "content": base64.b64encode(content).decode("ascii"),
             }
             for name, content, mimetype in attachments
+        ]
+        + [
+            {
+                "filename": name,
+                "mimetype": mimetype,
+                "content": base64.b64encode(content).decode("ascii"),
+                "cid": content_id,
+            }
+            for content_id, name, content, mimetype in inline_images
         ],
         next_attempt_at=clock.now(),
     )
@@ -221,6 +235,31 @@ def _claimed(email: OutboundEmail):
     )
 
 
+class _RelatedEmail(EmailMultiAlternatives):
+    """An email whose HTML alternative shows inline images (``cid:`` references): the
+    alternatives go into a multipart/related part together with the images, so that clients
+    show them in the body rather than as attachments (RFC 2387)."""
+
+    def __init__(self, *args, inline_images=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inline_images = list(inline_images)
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if not self.inline_images:
+            return msg
+        related = SafeMIMEMultipart(
+            _subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET
+        )
+        related.attach(msg)
+        for content_id, filename, content, mimetype in self.inline_images:
+            image = MIMEImage(content, _subtype=mimetype.partition("/")[2])
+            image.add_header("Content-ID", f"<{content_id}>")
+            image.add_header("Content-Disposition", "inline", filename=filename)
+            related.attach(image)
+        return related
+
+
 def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     # The links' delivery tokens are derived from the Message-ID, so every attempt of this email
     # carries the same working link; their hashes are committed before the server sees DATA.
@@ -228,7 +267,14 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         body_text, body_html = access_tokens_unseal(
             email.body_text, email.body_html, key=email.message_id
         )
-    message = EmailMultiAlternatives(
+    # Inline images belong to the HTML body: without one they are not sent at all.
+    inline_images = [
+        (item["cid"], item["filename"], base64.b64decode(item["content"]), item["mimetype"])
+        for item in email.attachments
+        if item.get("cid") and body_html
+    ]
+    message = _RelatedEmail(
+        inline_images=inline_images,
         subject=email.subject,
         body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -242,6 +288,8 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     if body_html:
         message.attach_alternative(body_html, "text/html")
     for item in email.attachments:
+        if item.get("cid"):
+            continue
         message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])
     # Encode now: a message that cannot be encoded fails before a connection is opened.
     message.message().as_bytes()

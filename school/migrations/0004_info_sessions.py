@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('school', '0003_anonymised_at'),
-        ('seminars', '0004_seminar_kind_cohort'),
+        ('seminars', '0005_seminar_kind_cohort'),
     ]
 
     operations = [

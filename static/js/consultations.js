@@ -1,4 +1,5 @@
 // Progressive enhancement for the consultation form: the form works without this file.
+// Messages come from Django's JavaScript catalogue (gettext, loaded before this file).
 (function () {
   "use strict";
   var MAX_FILES = 5;
@@ -9,7 +10,9 @@
     input.insertAdjacentElement("afterend", note);
     input.addEventListener("change", function () {
       note.textContent = input.files.length > MAX_FILES
-        ? "添付できるファイルは" + MAX_FILES + "件までです。選び直してください。" : "";
+        ? interpolate(gettext("添付できるファイルは%(max)s件までです。選び直してください。"),
+                      { max: MAX_FILES }, true)
+        : "";
     });
   });
 })();

@@ -118,5 +118,23 @@
 
   // Move focus to the error summary so screen-reader and keyboard users hear what to fix.
   var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.focus();
+    // A summary link moves focus to its field (a group's first input) and shows the field's
+    // label or the group's legend above it, not just the input at the top edge.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-summary-target]");
+      if (!link) return;
+      var input = document.getElementById(link.getAttribute("data-summary-target"));
+      if (!input) return;
+      event.preventDefault();
+      var grouped = input.type === "radio" || input.type === "checkbox";
+      var fieldset = grouped ? input.closest("fieldset") : null;
+      var legend = fieldset ? fieldset.querySelector("legend") : null;
+      var label = legend || document.querySelector('label[for="' + input.id + '"]') || input;
+      input.focus({ preventScroll: true });
+      label.scrollIntoView({ block: "start" });
+      if (history.replaceState) history.replaceState(null, "", "#" + input.id);
+    });
+  }
 })();

@@ -207,7 +207,7 @@ def test_bad_input_on_the_subscribe_page_is_explained_and_kept(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="not-an-address"' in html
-    assert "入力内容をご確認ください" in html
+    assert "入力内容に不備があります" in html
     assert not SubscriptionRequest.objects.exists()
 
 

@@ -86,11 +86,12 @@ def test_invalid_input_keeps_values_and_saves_nothing(client):
     response = client.post(URL, payload)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "入力内容をご確認ください" in html
+    assert "入力内容に不備があります（4件）" in html
     assert "郵便番号は7桁の数字で入力してください" in html
     assert "当てはまる場面を1つ以上選んでください" in html
     assert "個人情報の取扱いへの同意が必要です" in html
-    assert "添付ファイルは" in html and "もう一度選択してください" in html
+    # Nothing was attached: no "choose your attachments again".
+    assert "添付ファイルはもう一度選択してください" not in html
     assert "株式会社かもめ商店" in html and "not-an-email" in html
     assert Consultation.objects.count() == 0
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import trans_real
 
 from tests import timeline
@@ -83,6 +84,25 @@ def test_every_message_is_translated():
         if not all(forms):
             untranslated.append(e["msgid"])
     assert untranslated == []
+
+
+JS_PO_FILE = PO_FILE.with_name("djangojs.po")
+
+
+@pytest.mark.django_db
+def test_javascript_catalogue_is_complete_and_served_in_english(client):
+    """The messages of static/js (``make messages`` also runs ``-d djangojs``) are translated,
+    and the JavaScript catalogue the pages load gives them in English."""
+    entries = parse_po(JS_PO_FILE)
+    header = next(e for e in entries if e["msgid"] == "")
+    assert "fuzzy" not in header.get("flags", set()) and "Language: en\n" in header["msgstr"]
+    messages = [e for e in entries if e["msgid"] and not e.get("obsolete")]
+    assert any("添付できるファイルは" in e["msgid"] for e in messages)
+    assert [e["msgid"] for e in messages if "fuzzy" in e.get("flags", set())] == []
+    assert [e["msgid"] for e in messages if not e.get("msgstr")] == []
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    catalogue = client.get(reverse("javascript-catalog")).content.decode()
+    assert "You can attach up to %(max)s files." in catalogue
 
 
 def test_translations_keep_placeholders_and_newlines():

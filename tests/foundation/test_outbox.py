@@ -222,3 +222,32 @@ def test_attachments_and_dedupe_key(smtp_server):
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "案内.txt"
     assert attachment.get_content() == "本文"
+
+
+PIXEL = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_an_inline_image_travels_beside_the_html_in_a_related_part_over_smtp(smtp_server):
+    with transaction.atomic():
+        enqueue(
+            attachments=[("案内.txt", "本文".encode(), "text/plain")],
+            inline_images=[("logo@kosha-portal", "logo.png", PIXEL, "image/png")],
+        )
+    [message] = smtp_server.messages
+    assert message.get_content_type() == "multipart/mixed"
+    related, attachment = message.get_payload()
+    assert related.get_content_type() == "multipart/related"
+    alternative, image = related.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert image["Content-ID"] == "<logo@kosha-portal>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_payload(decode=True) == PIXEL
+    assert attachment.get_filename() == "案内.txt"
+
+
+def test_an_inline_image_is_left_out_of_a_message_without_html(smtp_server, broken_templates):
+    broken_templates({f"{TEMPLATE}.html": ""})
+    with transaction.atomic():
+        enqueue(inline_images=[("logo@kosha-portal", "logo.png", PIXEL, "image/png")])
+    [message] = smtp_server.messages
+    assert not [part for part in message.walk() if part.get_content_type() == "image/png"]

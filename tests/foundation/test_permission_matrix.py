@@ -640,6 +640,10 @@ TARGETS = {
     "seminars:done": ("GET", lambda w: reverse("seminars:done", args=[w.seminar.pk])),
     "seminars:resend": ("POST", lambda w: reverse("seminars:resend", args=[w.seminar.pk])),
     "seminars:checkin": ("GET", lambda w: reverse("seminars:checkin", args=[w.seminar.pk])),
+    "seminars:checkin_scan": (
+        "POST",
+        lambda w: reverse("seminars:checkin_scan", args=[w.seminar.pk]),
+    ),
     "seminars:checkin_mark": (
         "POST",
         lambda w: reverse("seminars:checkin_mark", args=[w.seminar.pk, w.registration_a.pk]),
@@ -927,6 +931,7 @@ MATRIX = {
     "seminars:cancel":                         (N404,  OK,    N404,  N404,  N404,  N404,  N404),
     "seminars:survey":                         (N404,  OK,    N404,  N404,  N404,  N404,  N404),
     "seminars:checkin":                        (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
+    "seminars:checkin_scan":                   (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "seminars:checkin_mark":                   (LOGIN, LOGIN, LOGIN, N404,  N404,  GO,    GO),
     "seminars:export_csv":                     (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
 

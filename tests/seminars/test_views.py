@@ -107,7 +107,7 @@ def test_bad_input_gets_polite_messages_and_keeps_the_input(client):
     response = client.post(reverse("seminars:detail", args=[seminar.pk]), data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "入力内容をご確認ください" in html
+    assert "入力内容に不備があります" in html
     assert "フリガナは全角カタカナ" in html
     assert "個人情報の取扱いへの同意が必要です" in html
     assert 'value="株式会社テスト商店"' in html and 'value="総務部"' in html

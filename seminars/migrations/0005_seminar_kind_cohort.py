@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('school', '0003_anonymised_at'),
-        ('seminars', '0003_registration_requested_format_survey_intentions'),
+        ('seminars', '0004_registration_checkin_token'),
     ]
 
     operations = [
