@@ -326,3 +326,28 @@ def test_a_taken_year_and_number_is_refused_per_kind_before_the_database_would()
         data={"fiscal_year": 2026, "number": 7, "cohort": recruiting_cohort()},
         kind=Seminar.Kind.INFO_SESSION,
     )
+
+
+def test_a_session_confirmation_carries_the_check_in_code_that_checks_in_at_the_door_once(
+    client, mail_outbox, django_capture_on_commit_callbacks
+):
+    """The QR check-in (seminars.qr, the same services) serves the 説明会 too."""
+    from seminars import qr
+
+    session = info_session(format=Seminar.Format.VENUE, venue_seats=5, online_seats=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        hanako = register(session, 1)
+    message = mail_outbox[-1]
+    assert message.to == [hanako.email] and "説明会" in message.subject
+    assert f"受付コード：{hanako.checkin_code_display}" in message.body
+    open_link(client, hanako)
+    page = client.get(hanako.get_portal_url()).content.decode()
+    assert qr.checkin_qr_svg(hanako) in page
+    services.registration_check_in_by_code(
+        seminar=session, value=hanako.checkin_code_display, actor="door"
+    )
+    assert Registration.objects.get(pk=hanako.pk).status == "attended"
+    with pytest.raises(services.CheckInRefused):
+        services.registration_check_in_by_code(
+            seminar=session, value=hanako.checkin_code_display, actor="door"
+        )
