@@ -412,10 +412,16 @@ DOCUMENTS = {
         "DOCUMENT_CERTIFICATE_PROGRAM", default="東京都サービス生産性革新スクール"
     ),
 }
-# Signature of the school's mails: the school is another program than the harassment desk.
-SCHOOL_MAIL_SIGNATURE = env.str(
-    "SCHOOL_MAIL_SIGNATURE", default="総合支援部 総合支援課 東京都サービス生産性革新スクール担当"
-)
+# The school's own contact: every school mail (applications, 説明会) signs as the school, not as
+# the harassment desk. The leaflet does not publish the school office's number: set it per
+# deployment.
+SCHOOL_CONTACT = {
+    "name": env.str(
+        "SCHOOL_CONTACT_NAME", default="総合支援部 総合支援課 東京都サービス生産性革新スクール担当"
+    ),
+    "phone": env.str("SCHOOL_CONTACT_PHONE", default=""),
+    "email": env.str("SCHOOL_CONTACT_EMAIL", default=""),
+}
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-04")
 # --- Retention of personal data (APPI; the policy is docs/privacy.md) ----------------------------
 # "Years" count whole fiscal years (April–March) after the end of the fiscal year in which the

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -8,6 +10,9 @@ from kosha_portal.audit.admin import AuditedAdminMixin
 from kosha_portal.errors import DomainError
 from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow_admin import action_reason, confirm_action_page, reason_action_form
+from seminars import services as event_services
+from seminars.admin import SeminarAdmin
+from seminars.models import Registration
 
 from . import services
 from .models import (
@@ -17,6 +22,7 @@ from .models import (
     CoachingVisit,
     Cohort,
     CurriculumSession,
+    InfoSession,
     Instructor,
     Participant,
 )
@@ -154,13 +160,15 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "main_business",
         "status",
         "roster_number",
+        "info_session_link",
     ]
-    list_filter = ["cohort", "status"]
+    list_filter = ["cohort", "status", ("info_session", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["organisation__name", "contact_name", "contact_email", "main_business"]
     list_select_related = ["cohort", "organisation"]
     raw_id_fields = ["organisation"]
     inlines = [ParticipantInline]
     readonly_fields = [
+        "info_session_link",
         "status",
         "roster_number",
         "submitted_at",
@@ -183,6 +191,7 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "contact_phone",
         "concern_list",
         "concerns_other",
+        "info_session_link",
         "consent_version",
         "decision_note",
         "submitted_at",
@@ -192,6 +201,18 @@ class ApplicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "audit_history",
     ]
     actions = ["accept", "waitlist", "decline"]
+
+    @admin.display(description=_("参加した説明会"), ordering="info_session__starts_at")
+    def info_session_link(self, obj):
+        session = obj.info_session if obj else None
+        if session is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:school_infosession_change", args=[session.pk]),
+            session,
+        )
+
     action_form = reason_action_form(_("理由（受講決定後に見送る場合）"))
 
     def has_delete_permission(self, request, obj=None):
@@ -309,3 +330,126 @@ class CertificateAdmin(admin.ModelAdmin):
         # An issued 修了証 has been handed out, and its number counts the cohort's certificates:
         # deleting one would make the next issue repeat a number.
         return False
+
+
+class InfoSessionRegistrationInline(admin.TabularInline):
+    """Who registered for the 説明会 and whether they were checked in at the door (read-only:
+    registrations change through the seminars' services, see RegistrationAdmin)."""
+
+    model = Registration
+    fk_name = "seminar"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("説明会の申込")
+    verbose_name_plural = _("説明会の申込（出席状況）")
+    fields = ["name", "organisation", "format", "status", "attended_at", "created_at"]
+    readonly_fields = fields
+    ordering = ["status", "name_kana", "pk"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InfoSession)
+class InfoSessionAdmin(SeminarAdmin):
+    """説明会 from the school side: the seminar admin (the same services, actions and door
+    check-in) for rows of kind INFO_SESSION, each for a cohort."""
+
+    list_display = [
+        "__str__",
+        "cohort",
+        "starts_at",
+        "format",
+        "status",
+        "registered",
+        "waiting",
+        "attended",
+        "no_show",
+        "applications",
+        "staff_links",
+    ]
+    list_filter = ["cohort", "status", "format"]
+    readonly_fields = [
+        "status",
+        "published_at",
+        "cancelled_at",
+        "finished_at",
+        "staff_links",
+        "audit_history",
+    ]
+    inlines = [InfoSessionRegistrationInline]
+    fieldsets = [
+        (None, {"fields": ["cohort", "fiscal_year", "number", "title", "description"]}),
+        (
+            _("日時・形式"),
+            {
+                "fields": [
+                    "starts_at",
+                    "ends_at",
+                    "format",
+                    "venue_name",
+                    "venue_address",
+                    "venue_map_url",
+                    "online_url",
+                ]
+            },
+        ),
+        (
+            _("定員・受付"),
+            {
+                "fields": [
+                    "venue_seats",
+                    "online_seats",
+                    "seats_per_company",
+                    "registration_opens_at",
+                    "registration_closes_at",
+                ]
+            },
+        ),
+        (
+            _("状態"),
+            {"fields": ["status", "published_at", "cancelled_at", "cancel_reason", "finished_at"]},
+        ),
+        (_("参加者"), {"fields": ["staff_links"]}),
+        (_("履歴"), {"fields": ["audit_history"]}),
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "cohort" in form.base_fields:
+            form.base_fields["cohort"].required = True
+        if "number" in form.base_fields:
+            form.base_fields["number"].help_text = _("その年度の説明会の通し番号です。")
+        return form
+
+    def get_queryset(self, request):
+        # A subquery, not a join: joining the applications would multiply the registration
+        # counts the seminar admin annotates.
+        linked = (
+            Application.objects.filter(info_session=OuterRef("pk"))
+            .order_by()
+            .values("info_session")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(n_applications=Coalesce(Subquery(linked), 0))
+
+    @admin.display(description=_("スクール申込（説明会参加）"), ordering="n_applications")
+    def applications(self, obj):
+        count = getattr(obj, "n_applications", 0)
+        url = reverse("admin:school_application_changelist") + f"?info_session__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    def service_validate(self, request, data, instance):
+        event_services.seminar_validate(
+            data=data, instance=instance, kind=InfoSession.Kind.INFO_SESSION
+        )
+
+    def service_create(self, request, data, form):
+        return event_services.seminar_create(
+            data=data, actor=request.user, kind=InfoSession.Kind.INFO_SESSION
+        )

@@ -251,3 +251,58 @@ def load(stdout):
     if second.status == Cohort.Status.DRAFT:
         cohort_open_recruiting(cohort=second, actor=ACTOR)
     stdout.write(f"  school: {second} (recruiting)")
+    load_info_session(stdout, cohort=second, today=today)
+
+
+INFO_SESSION_TITLE = "東京都サービス生産性革新スクール 受講説明会"
+
+
+def load_info_session(stdout, *, cohort: Cohort, today) -> None:
+    """One upcoming 説明会 for the recruiting cohort, two weeks from today (venue and online),
+    created and published through the seminars' services. Idempotent (cohort + title)."""
+    from kosha_portal.japan.deadlines import JST, end_of_day
+    from kosha_portal.japan.fiscal import fiscal_year_of
+    from seminars.demo import VENUE
+    from seminars.services import seminar_create, seminar_publish
+
+    from .models import InfoSession
+
+    if InfoSession.objects.filter(cohort=cohort, title=INFO_SESSION_TITLE).exists():
+        stdout.write("  school: info session exists")
+        return
+    day = today + datetime.timedelta(days=14)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    starts = datetime.datetime.combine(day, datetime.time(15), tzinfo=JST)
+    year = fiscal_year_of(day)
+    number = (
+        InfoSession.objects.filter(fiscal_year=year)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+        or 0
+    ) + 1
+    session = seminar_create(
+        kind=InfoSession.Kind.INFO_SESSION,
+        data={
+            "cohort": cohort,
+            "fiscal_year": year,
+            "number": number,
+            "title": INFO_SESSION_TITLE,
+            "description": f"{cohort.label}のカリキュラム、個別支援、お申込みから受講決定までの流れを"
+            "ご説明します（約60分、質疑応答あり）。",
+            "starts_at": starts,
+            "ends_at": starts + datetime.timedelta(hours=1),
+            "format": InfoSession.Format.HYBRID,
+            **VENUE,
+            "venue_seats": 20,
+            "online_seats": 50,
+            "online_url": "https://webinar.example.jp/j/kosha-school-info-demo",
+            "seats_per_company": 3,
+            "registration_opens_at": clock.now() - datetime.timedelta(days=1),
+            "registration_closes_at": end_of_day(day - datetime.timedelta(days=1)),
+        },
+        actor=ACTOR,
+    )
+    seminar_publish(seminar=session, actor=ACTOR)
+    stdout.write(f"  school: info session {session.starts_at:%Y-%m-%d} created")

@@ -13,7 +13,7 @@ from kosha_portal.japan.forms import (
     PhoneField,
 )
 
-from .models import Application, CoachingVisit, Instructor
+from .models import Application, CoachingVisit, InfoSession, Instructor
 
 PARTICIPANT_SLOTS = 3
 
@@ -43,13 +43,27 @@ class SchoolApplicationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, for
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    info_session = forms.ModelChoiceField(
+        label=_("説明会への参加（任意）"),
+        queryset=None,
+        required=False,
+        empty_label=_("参加していない"),
+        help_text=_("この期の説明会に参加された方は、参加した回をお選びください。"),
+        error_messages={"invalid_choice": _("選択肢の中からお選びください。")},
+    )
     consent = forms.BooleanField(
         label=_("「個人情報の取扱いについて」に同意します"),
         error_messages={"required": _("個人情報の取扱いへの同意が必要です。")},
     )
 
-    def __init__(self, *args, max_participants: int = PARTICIPANT_SLOTS, **kwargs):
+    def __init__(
+        self, *args, max_participants: int = PARTICIPANT_SLOTS, info_sessions=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        # The cohort's 説明会 that have taken place (an applicant can only have attended those).
+        sessions = info_sessions if info_sessions is not None else InfoSession.objects.none()
+        self.fields["info_session"].queryset = sessions
+        self.fields["info_session"].label_from_instance = lambda s: str(s)
         self.max_participants = min(max_participants, PARTICIPANT_SLOTS)
         participant_fieldsets = []
         for i in range(1, self.max_participants + 1):
@@ -96,6 +110,7 @@ class SchoolApplicationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, for
             ),
             *participant_fieldsets,
             Fieldset(_("現在のお悩み"), "concerns", "concerns_other"),
+            *([Fieldset(_("説明会"), "info_session")] if sessions.exists() else []),
             HTML(
                 f'<p><a href="{reverse_lazy("privacy")}" target="_blank" rel="noopener">'
                 + str(_("個人情報の取扱いについて（新しいタブで開きます）"))

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from seminars.models import Seminar, SeminarKind
+
 
 class CohortStatus(models.TextChoices):
     DRAFT = "draft", _("準備中")
@@ -164,6 +166,24 @@ class CurriculumSession(models.Model):
         return gettext("第%(number)s回 %(topic)s") % {"number": self.number, "topic": self.topic}
 
 
+class InfoSessionManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=SeminarKind.INFO_SESSION)
+
+
+class InfoSession(Seminar):
+    """A 説明会 as the school side of the admin shows it: a row of the seminars' table with
+    ``kind`` INFO_SESSION, registered through the seminars' services."""
+
+    objects = InfoSessionManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["starts_at"]
+        verbose_name = _("説明会")
+        verbose_name_plural = _("説明会")
+
+
 class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("選考中")
     ACCEPTED = "accepted", _("受講決定")
@@ -216,6 +236,16 @@ class Application(models.Model):
     contact_email = models.EmailField(_("ご担当者メールアドレス"))
     contact_phone = models.CharField(_("ご担当者電話番号"), max_length=20, blank=True)
     concerns = models.JSONField(_("現在のお悩み"), default=list, blank=True)
+    info_session = models.ForeignKey(
+        "seminars.Seminar",
+        verbose_name=_("参加した説明会"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="school_applications",
+        limit_choices_to={"kind": SeminarKind.INFO_SESSION},
+        help_text=_("お申込みの際に、参加したと答えた説明会です。"),
+    )
     concerns_other = models.TextField(_("その他のお悩み・受講の目的"), blank=True)
     language = models.CharField(
         _("連絡に使う言語"), max_length=10, choices=settings.LANGUAGES, default="ja"

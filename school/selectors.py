@@ -25,6 +25,20 @@ def cohort_open_for_applications() -> Cohort | None:
     )
 
 
+def info_sessions_attendable(cohort: Cohort, now=None):
+    """The cohort's 説明会 an applicant can say they attended: held (begun), not cancelled."""
+    from seminars.models import Seminar
+
+    from .models import InfoSession
+
+    now = now or clock.now()
+    return InfoSession.objects.filter(
+        cohort=cohort,
+        status__in=[Seminar.Status.PUBLISHED, Seminar.Status.FINISHED],
+        starts_at__lte=now,
+    ).order_by("starts_at")
+
+
 def cohort_upcoming() -> Cohort | None:
     """The next recruiting cohort even when its window has not opened yet (for the school page)."""
     return Cohort.objects.filter(status=Cohort.Status.RECRUITING).order_by("number").first()

@@ -31,6 +31,7 @@ from .models import (
 from .selectors import (
     attendance_summary,
     attendance_summary_for,
+    info_sessions_attendable,
     participants_with_document,
     roster_rows,
 )
@@ -94,8 +95,10 @@ def application_submit(
     concerns: list[str],
     concerns_other: str,
     actor,
+    info_session=None,
 ) -> Application:
-    """A company applies for a cohort; it receives a confirmation email with its personal link."""
+    """A company applies for a cohort; it receives a confirmation email with its personal link.
+    ``info_session`` is the cohort's 説明会 the applicant says they attended (optional)."""
     participants = [p for p in participants if p.get("name")]
     today = clock.today()
     with transaction.atomic():
@@ -121,8 +124,18 @@ def application_submit(
                 code="duplicate",
                 field="org_corporate_number",
             )
+        if (
+            info_session is not None
+            and not info_sessions_attendable(cohort).filter(pk=info_session.pk).exists()
+        ):
+            raise DomainError(
+                _("選択された説明会は、この期の説明会ではありません。"),
+                code="info_session",
+                field="info_session",
+            )
         valid = {c.value for c in Application.Concern}
         application = Application.objects.create(
+            info_session=info_session,
             cohort=cohort,
             organisation=organisation,
             main_business=organisation_data.get("main_business") or organisation.main_business,
@@ -149,7 +162,10 @@ def application_submit(
             actor=actor,
             action="school.application.submit",
             obj=application,
-            changes={"participants": len(participants)},
+            changes={
+                "participants": len(participants),
+                **({"info_session": info_session.pk} if info_session else {}),
+            },
         )
         _link, token = access_link_issue(
             email=application.contact_email, organisation=organisation, target=application

@@ -1,6 +1,12 @@
 from django.urls import path
 
+from seminars import views as event_views
+from seminars.models import SeminarKind
+
 from . import views
+
+# 説明会: the seminars' registration views with the school's templates (one engine, two kinds).
+INFO = {"kind": SeminarKind.INFO_SESSION}
 
 app_name = "school"
 urlpatterns = [
@@ -8,6 +14,31 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("apply/done/", views.apply_done, name="apply_done"),
     path("applications/<int:pk>/", views.application_status, name="application_status"),
+    path("info-sessions/<int:pk>/", event_views.seminar_detail, INFO, name="info_session"),
+    path(
+        "info-sessions/<int:pk>/done/",
+        event_views.registration_done,
+        INFO,
+        name="info_session_done",
+    ),
+    path(
+        "info-sessions/<int:pk>/resend/",
+        event_views.confirmation_resend,
+        INFO,
+        name="info_session_resend",
+    ),
+    path(
+        "info-sessions/registrations/<int:pk>/",
+        event_views.registration_page,
+        INFO,
+        name="info_session_registration",
+    ),
+    path(
+        "info-sessions/registrations/<int:pk>/cancel/",
+        event_views.registration_cancel,
+        INFO,
+        name="info_session_cancel",
+    ),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/cohorts/<int:pk>/roster/", views.roster, name="roster"),
     path("staff/cohorts/<int:pk>/roster.csv", views.roster_csv, name="roster_csv"),

@@ -14,6 +14,7 @@ from kosha_portal.documents.views import document_response
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import export_options
 from kosha_portal.ratelimit import rate_limited
+from seminars import selectors as event_selectors
 
 from . import roster_io, selectors, services
 from .forms import CoachingVisitForm, RosterImportForm, SchoolApplicationForm
@@ -33,6 +34,10 @@ def about(request):
         "school/about.html",
         {
             "cohort": cohort,
+            # Upcoming 説明会 of the cohort open for applications (each page has its form).
+            "info_sessions": event_selectors.info_sessions_upcoming(
+                selectors.cohort_open_for_applications() or cohort
+            ),
             "open_cohort": selectors.cohort_open_for_applications(),
             "concerns": Application.Concern.choices,
             "curriculum_cohort": curriculum_cohort,
@@ -47,7 +52,9 @@ def apply(request):
     if cohort is None:
         return render(request, "school/apply_closed.html", {"cohort": selectors.cohort_upcoming()})
     form = SchoolApplicationForm(
-        request.POST or None, max_participants=cohort.max_participants_per_company
+        request.POST or None,
+        max_participants=cohort.max_participants_per_company,
+        info_sessions=selectors.info_sessions_attendable(cohort),
     )
     if request.method == "POST":
         refused = rate_limited(request, scope="school-apply", limit=20, window_seconds=600)
@@ -62,6 +69,7 @@ def apply(request):
                     participants=form.participants(),
                     concerns=form.cleaned_data["concerns"],
                     concerns_other=form.cleaned_data["concerns_other"],
+                    info_session=form.cleaned_data.get("info_session"),
                     actor=company_actor(form.cleaned_data["contact_email"]),
                 )
             except DomainError as error:

@@ -185,12 +185,17 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             fields.append("cancel_reason")  # what the registrants were told
         return fields
 
+    def _url_name(self, view: str) -> str:
+        opts = self.model._meta
+        return f"admin:{opts.app_label}_{opts.model_name}_{view}"
+
     def get_urls(self):
+        opts = self.model._meta
         return [
             path(
                 "<int:pk>/cancel/",
                 self.admin_site.admin_view(self.cancel_view),
-                name="seminars_seminar_cancel",
+                name=f"{opts.app_label}_{opts.model_name}_cancel",
             ),
         ] + super().get_urls()
 
@@ -201,24 +206,24 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             and self.has_change_permission(request, seminar)
             and is_allowed(seminar, Seminar.Status.CANCELLED)
         )
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "can_cancel": can_cancel}
-        )
+        extra = {"can_cancel": can_cancel}
+        if seminar is not None:
+            extra["cancel_url"] = reverse(self._url_name("cancel"), args=[seminar.pk])
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def get_queryset(self, request):
         S = Registration.Status
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_registered=Count(
-                    "registrations", filter=Q(registrations__status__in=Registration.HOLDING_SEAT)
-                ),
-                n_waiting=Count("registrations", filter=Q(registrations__status=S.WAITING)),
-                n_attended=Count("registrations", filter=Q(registrations__status=S.ATTENDED)),
-                n_no_show=Count("registrations", filter=Q(registrations__status=S.NO_SHOW)),
-                survey_satisfaction=Avg("registrations__survey__satisfaction"),
-            )
+        queryset = super().get_queryset(request)
+        if self.model is Seminar:
+            queryset = queryset.filter(kind=Seminar.Kind.SEMINAR)  # 説明会 have their own page
+        return queryset.annotate(
+            n_registered=Count(
+                "registrations", filter=Q(registrations__status__in=Registration.HOLDING_SEAT)
+            ),
+            n_waiting=Count("registrations", filter=Q(registrations__status=S.WAITING)),
+            n_attended=Count("registrations", filter=Q(registrations__status=S.ATTENDED)),
+            n_no_show=Count("registrations", filter=Q(registrations__status=S.NO_SHOW)),
+            survey_satisfaction=Avg("registrations__survey__satisfaction"),
         )
 
     @admin.display(description=_("満足度（平均）"), ordering="survey_satisfaction")
@@ -308,14 +313,15 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         return self._cancel_confirmation(request, list(queryset.order_by("starts_at")))
 
     def cancel_view(self, request, pk):
-        seminar = get_object_or_404(Seminar, pk=pk)
+        seminar = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, seminar):
             return redirect("admin:index")
         response = self._cancel_confirmation(request, [seminar], from_change_page=True)
-        return response or redirect("admin:seminars_seminar_change", seminar.pk)
+        return response or redirect(self._url_name("change"), seminar.pk)
 
     def _cancel_confirmation(self, request, seminars, *, from_change_page=False):
         cancellable = [s for s in seminars if is_allowed(s, Seminar.Status.CANCELLED)]
+        info_sessions = self.model is not Seminar  # the school's 説明会 (InfoSessionAdmin)
         for seminar in seminars:
             if seminar not in cancellable:
                 self.message_user(
@@ -343,12 +349,18 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                     done.append(seminar)
                     notified += people
             if done:
-                self.message_user(
-                    request,
+                message = (
                     _(
+                        "%(count)s件の説明会を中止し、申込者%(people)s名に中止のお知らせを送りました。"
+                    )
+                    if info_sessions
+                    else _(
                         "%(count)s件のセミナーを中止し、申込者%(people)s名に中止のお知らせを送りました。"
                     )
-                    % {"count": len(done), "people": notified},
+                )
+                self.message_user(
+                    request,
+                    message % {"count": len(done), "people": notified},
                     messages.SUCCESS,
                 )
             if len(done) == len(cancellable):
@@ -356,15 +368,17 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             form.seminars = [s for s in cancellable if s not in done]  # the ones still to do
         context = {
             **self.admin_site.each_context(request),
-            "title": _("セミナーの中止の確認"),
+            "title": _("説明会の中止の確認") if info_sessions else _("セミナーの中止の確認"),
+            "is_info_session": info_sessions,
             "opts": self.model._meta,
             "form": form,
             "rows": form.rows(),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "from_change_page": from_change_page,
-            "back_url": reverse("admin:seminars_seminar_change", args=[cancellable[0].pk])
+            "back_url": reverse(self._url_name("change"), args=[cancellable[0].pk])
             if from_change_page
-            else reverse("admin:seminars_seminar_changelist"),
+            else reverse(self._url_name("changelist")),
+            "changelist_url": reverse(self._url_name("changelist")),
         }
         return TemplateResponse(request, "seminars/admin/seminar_cancel_confirmation.html", context)
 

@@ -65,6 +65,7 @@ def load_history(stdout, *, today: datetime.date) -> None:
             if day >= _history_cutoff(today):
                 continue
             seminar, created = Seminar.objects.get_or_create(
+                kind=Seminar.Kind.SEMINAR,
                 fiscal_year=fiscal_year,
                 number=number,
                 defaults={
@@ -136,6 +137,7 @@ def load(stdout) -> None:
     ]
     for number, part, title, day in past:
         _seminar, created = Seminar.objects.get_or_create(
+            kind=Seminar.Kind.SEMINAR,
             fiscal_year=2023,
             number=number,
             defaults={
@@ -165,6 +167,7 @@ def load(stdout) -> None:
     # Numbered after the seminars already held that year (the history below).
     number = len([slot for slot in history_slots(year) if slot < _history_cutoff(today)]) + 1
     _seminar, created = Seminar.objects.get_or_create(
+        kind=Seminar.Kind.SEMINAR,
         fiscal_year=year,
         title=UPCOMING_TITLE,
         defaults={

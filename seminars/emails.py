@@ -3,6 +3,8 @@
 The online URL is put into a context only for a registrant who holds an online seat; templates
 never read ``seminar.online_url`` themselves."""
 
+from django.conf import settings
+
 from kosha_portal.accounts.services import access_link_issue, access_link_url
 from kosha_portal.mail.services import email_enqueue
 
@@ -11,6 +13,14 @@ from .ics import registration_cancel_ics, registration_ics
 from .models import Registration
 
 TEMPLATE = "seminars/emails/{}"
+# A 説明会's mails: the same events, in the school's words and with the school's sign-off.
+INFO_SESSION_TEMPLATE = "school/info_sessions/emails/{}"
+
+
+def _template(registration: Registration, name: str) -> str:
+    if registration.seminar.is_info_session:
+        return INFO_SESSION_TEMPLATE.format(name)
+    return TEMPLATE.format(name)
 
 
 def _personal_url(registration: Registration) -> str:
@@ -27,6 +37,7 @@ def _context(registration: Registration, **extra) -> dict:
         "seminar": seminar,
         "online_url": seminar.online_url if registration.may_see_online_url else "",
         "personal_url": _personal_url(registration),
+        "SCHOOL": settings.SCHOOL_CONTACT,
         **extra,
     }
 
@@ -51,7 +62,7 @@ def _enqueue(
     )
     return email_enqueue(
         to=registration.email,
-        template=TEMPLATE.format(name),
+        template=_template(registration, name),
         context=context,
         language=registration.language,
         dedupe_key=dedupe_key,
@@ -65,8 +76,13 @@ def _enqueue(
     )
 
 
+def _ics_name(registration: Registration, suffix: str = "") -> str:
+    stem = "info-session" if registration.seminar.is_info_session else "seminar"
+    return f"{stem}{suffix}.ics"
+
+
 def _ics_attachment(registration: Registration):
-    return [("seminar.ics", registration_ics(registration), "text/calendar")]
+    return [(_ics_name(registration), registration_ics(registration), "text/calendar")]
 
 
 def _cancel_ics_attachment(registration: Registration, *, held_seat: bool, reason: str = ""):
@@ -75,7 +91,7 @@ def _cancel_ics_attachment(registration: Registration, *, held_seat: bool, reaso
         return []
     return [
         (
-            "seminar-cancelled.ics",
+            _ics_name(registration, "-cancelled"),
             registration_cancel_ics(registration, reason=reason),
             "text/calendar; method=CANCEL",
         )

@@ -76,6 +76,9 @@ class RegistrationForm(AnnouncementOptInMixin, OrganisationFieldsMixin, forms.Fo
     def __init__(self, *args, seminar, **kwargs):
         super().__init__(*args, **kwargs)
         self.seminar = seminar
+        if seminar.is_info_session:
+            self.fields["question"].label = _("説明会でお聞きになりたいこと（任意）")
+            self.fields["heard_from"].label = _("この説明会を何で知りましたか（任意）")
         # A seminar needs less of the company than a consultation does.
         for name in ("org_postal_code", "org_municipality", "org_address", "org_main_business"):
             self.fields[name].required = False

@@ -53,7 +53,10 @@ def _event(registration: Registration, *, sequence: int) -> icalendar.Event:
     event.add("dtstamp", clock.now().astimezone(datetime.UTC))
     event.add("dtstart", seminar.starts_at.astimezone(JST))
     event.add("dtend", seminar.ends_at.astimezone(JST))
-    event.add("summary", _("【セミナー】%(seminar)s") % {"seminar": seminar})
+    if seminar.is_info_session:
+        event.add("summary", _("【説明会】%(seminar)s") % {"seminar": seminar})
+    else:
+        event.add("summary", _("【セミナー】%(seminar)s") % {"seminar": seminar})
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     organizer = icalendar.vCalAddress(f"mailto:{address or settings.PROGRAM['email']}")
     organizer.params["cn"] = icalendar.vText(_("東京都中小企業振興公社"))

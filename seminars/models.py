@@ -4,10 +4,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.japan.deadlines import jst_date
+from kosha_portal.japan.wareki import format_gregorian, format_wareki
 
 
 class SeminarStatus(models.TextChoices):
@@ -17,10 +18,19 @@ class SeminarStatus(models.TextChoices):
     FINISHED = "finished", _("終了")
 
 
+class SeminarKind(models.TextChoices):
+    SEMINAR = "seminar", _("セミナー")
+    INFO_SESSION = "info_session", _("説明会")
+
+
 class Seminar(models.Model):
-    """One seminar session (第N回) with its own registration window and seats per format."""
+    """One seminar session (第N回) with its own registration window and seats per format. The
+    school's information sessions (説明会) are rows of the same table with ``kind`` INFO_SESSION
+    and their cohort: one registration engine (seats, waiting list, cancellation, reminders)
+    serves both kinds; only the wording, the pages and the sign-off differ."""
 
     Status = SeminarStatus
+    Kind = SeminarKind
 
     class Format(models.TextChoices):
         VENUE = "venue", _("会場開催")
@@ -46,6 +56,18 @@ class Seminar(models.Model):
 
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    kind = models.CharField(
+        _("種別"), max_length=20, choices=SeminarKind.choices, default=SeminarKind.SEMINAR
+    )
+    cohort = models.ForeignKey(
+        "school.Cohort",
+        verbose_name=_("スクールの期"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="info_sessions",
+        help_text=_("説明会の対象となるスクールの期です。"),
+    )
     fiscal_year = models.PositiveSmallIntegerField(
         _("年度"),
         validators=[MinValueValidator(2019), MaxValueValidator(2100)],
@@ -95,7 +117,13 @@ class Seminar(models.Model):
         verbose_name_plural = _("セミナー")
         constraints = [
             models.UniqueConstraint(
-                fields=["fiscal_year", "number"], name="seminar_fiscal_year_number_unique"
+                fields=["kind", "fiscal_year", "number"], name="seminar_kind_year_number_unique"
+            ),
+            # A 説明会 belongs to a cohort; a seminar to none.
+            models.CheckConstraint(
+                condition=Q(kind="seminar", cohort__isnull=True)
+                | Q(kind="info_session", cohort__isnull=False),
+                name="seminar_cohort_iff_info_session",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=SeminarStatus.values),
@@ -114,6 +142,11 @@ class Seminar(models.Model):
         ]
 
     def __str__(self):
+        if self.is_info_session:
+            return gettext("説明会（%(date)s）『%(title)s』") % {
+                "date": self.date_label,
+                "title": self.title,
+            }
         if self.part:
             return gettext("第%(number)s回 %(part)s『%(title)s』") % {
                 "number": self.number,
@@ -123,7 +156,31 @@ class Seminar(models.Model):
         return gettext("第%(number)s回『%(title)s』") % {"number": self.number, "title": self.title}
 
     def get_absolute_url(self):
+        if self.is_info_session:
+            return reverse("school:info_session", args=[self.pk])
         return reverse("seminars:detail", args=[self.pk])
+
+    def get_done_url(self):
+        if self.is_info_session:
+            return reverse("school:info_session_done", args=[self.pk])
+        return reverse("seminars:done", args=[self.pk])
+
+    def get_resend_url(self):
+        if self.is_info_session:
+            return reverse("school:info_session_resend", args=[self.pk])
+        return reverse("seminars:resend", args=[self.pk])
+
+    @property
+    def is_info_session(self) -> bool:
+        return self.kind == SeminarKind.INFO_SESSION
+
+    @property
+    def date_label(self) -> str:
+        """The day in the reader's calendar: 和暦 in Japanese, Gregorian in English (GLOSSARY)."""
+        day = self.date_jst
+        if (get_language() or "ja").startswith("ja"):
+            return format_wareki(day)
+        return format_gregorian(day)
 
     @property
     def date_jst(self):
@@ -317,7 +374,14 @@ class Registration(models.Model):
         return gettext("%(name)s（%(seminar)s）") % {"name": self.name, "seminar": self.seminar}
 
     def get_portal_url(self):
+        if self.seminar.is_info_session:
+            return reverse("school:info_session_registration", args=[self.pk])
         return reverse("seminars:registration", args=[self.pk])
+
+    def get_cancel_url(self):
+        if self.seminar.is_info_session:
+            return reverse("school:info_session_cancel", args=[self.pk])
+        return reverse("seminars:cancel", args=[self.pk])
 
     @property
     def holds_seat(self) -> bool:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kosha_portal.accounts.services import portal_target_ids
 
-from .models import Registration
+from .models import Registration, Seminar
 
 
 def portal_sections(request) -> list[dict]:
@@ -17,8 +17,16 @@ def portal_sections(request) -> list[dict]:
         .select_related("seminar")
         .order_by("-seminar__starts_at", "-pk")[:50]
     )
-    items = [
-        {"label": str(r.seminar), "url": r.get_portal_url(), "status": r.get_status_display()}
-        for r in registrations
-    ]
-    return [{"title": _("セミナーのお申込み"), "items": items}] if items else []
+    sections = []
+    for kind, title in (
+        (Seminar.Kind.SEMINAR, _("セミナーのお申込み")),
+        (Seminar.Kind.INFO_SESSION, _("説明会のお申込み")),
+    ):
+        items = [
+            {"label": str(r.seminar), "url": r.get_portal_url(), "status": r.get_status_display()}
+            for r in registrations
+            if r.seminar.kind == kind
+        ]
+        if items:
+            sections.append({"title": title, "items": items})
+    return sections

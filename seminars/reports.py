@@ -18,9 +18,10 @@ COUNTS = ["registrations", "confirmed", "waiting", "cancelled", "attended", "no_
 
 
 def seminars_in(period: ReportPeriod):
-    return Seminar.objects.filter(starts_at__gte=period.start, starts_at__lt=period.end).exclude(
-        status=Seminar.Status.DRAFT
-    )
+    # The school's 説明会 share the table but are not seminars of the program.
+    return Seminar.objects.filter(
+        kind=Seminar.Kind.SEMINAR, starts_at__gte=period.start, starts_at__lt=period.end
+    ).exclude(status=Seminar.Status.DRAFT)
 
 
 def _empty_counts() -> dict:

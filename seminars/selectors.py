@@ -12,22 +12,36 @@ from .models import Registration, Seminar, SurveyResponse
 PUBLIC_STATUSES = [Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED, Seminar.Status.FINISHED]
 
 
-def seminars_upcoming(now=None):
+def seminars_upcoming(now=None, *, kind=Seminar.Kind.SEMINAR):
+    """Published or cancelled events of ``kind`` not yet over (the seminar listing never shows
+    the school's 説明会)."""
     now = now or clock.now()
     return Seminar.objects.filter(
-        status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED], ends_at__gte=now
+        kind=kind,
+        status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED],
+        ends_at__gte=now,
     ).order_by("starts_at")
 
 
 def seminars_past(now=None):
     now = now or clock.now()
     return Seminar.objects.filter(
-        Q(status=Seminar.Status.FINISHED) | Q(status=Seminar.Status.PUBLISHED, ends_at__lt=now)
+        Q(status=Seminar.Status.FINISHED) | Q(status=Seminar.Status.PUBLISHED, ends_at__lt=now),
+        kind=Seminar.Kind.SEMINAR,
     ).order_by("-starts_at")
 
 
-def seminar_get_public(pk: int) -> Seminar:
-    seminar = Seminar.objects.filter(pk=pk, status__in=PUBLIC_STATUSES).first()
+def info_sessions_upcoming(cohort, now=None):
+    """The cohort's 説明会 the school page lists: published or cancelled, not yet over."""
+    if cohort is None:
+        return Seminar.objects.none()
+    return seminars_upcoming(now, kind=Seminar.Kind.INFO_SESSION).filter(cohort=cohort)
+
+
+def seminar_get_public(pk: int, *, kind=Seminar.Kind.SEMINAR) -> Seminar:
+    """A public event of ``kind``: a 説明会 has no page under /seminars/ and a seminar none under
+    /school/."""
+    seminar = Seminar.objects.filter(pk=pk, kind=kind, status__in=PUBLIC_STATUSES).first()
     if seminar is None:
         raise Http404
     return seminar
@@ -74,10 +88,13 @@ def seminar_counts(seminar: Seminar) -> dict:
     )
 
 
-def registration_get_for_portal(request, pk: int) -> Registration:
-    """The registration the visitor's personal link covers; 404 alike for missing and forbidden."""
+def registration_get_for_portal(request, pk: int, *, kind=Seminar.Kind.SEMINAR) -> Registration:
+    """The registration the visitor's personal link covers; 404 alike for missing and forbidden
+    (and for a registration of the other kind of event: each kind has its own pages)."""
     registration = (
-        Registration.objects.select_related("seminar", "organisation").filter(pk=pk).first()
+        Registration.objects.select_related("seminar", "organisation")
+        .filter(pk=pk, seminar__kind=kind)
+        .first()
     )
     if registration is None or not portal_can_access(request, registration):
         raise Http404
@@ -209,7 +226,7 @@ def survey_summaries_by_seminar() -> list[dict]:
                 distinct=True,
             ),
         )
-        .filter(answers__gt=0)
+        .filter(answers__gt=0, kind=Seminar.Kind.SEMINAR)
         .order_by("-fiscal_year", "-number")
     )
     return [

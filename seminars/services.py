@@ -182,6 +182,42 @@ DUPLICATE_MESSAGE = _(
     "このメールアドレスでは、このセミナーにすでにお申込みいただいています。"
     "確認メールが見当たらない場合は、下の「確認メールを再送する」ボタンからお送りします。"
 )
+# The same refusals for a 説明会, in its words (one message per kind, never a noun pasted in).
+MESSAGES = {
+    "duplicate": {
+        Seminar.Kind.SEMINAR: DUPLICATE_MESSAGE,
+        Seminar.Kind.INFO_SESSION: _(
+            "このメールアドレスでは、この説明会にすでにお申込みいただいています。"
+            "確認メールが見当たらない場合は、下の「確認メールを再送する」ボタンからお送りします。"
+        ),
+    },
+    "closed": {
+        Seminar.Kind.SEMINAR: _(
+            "このセミナーのお申込み受付は終了しているか、まだ開始していません。"
+        ),
+        Seminar.Kind.INFO_SESSION: _(
+            "この説明会のお申込み受付は終了しているか、まだ開始していません。"
+        ),
+    },
+    "format": {
+        Seminar.Kind.SEMINAR: _("このセミナーでは選択された参加方法はご利用いただけません。"),
+        Seminar.Kind.INFO_SESSION: _("この説明会では選択された参加方法はご利用いただけません。"),
+    },
+    "company_limit": {
+        Seminar.Kind.SEMINAR: _(
+            "このセミナーは1社あたり%(limit)s名までお申込みいただけます。"
+            "同じ事業者からのお申込みがすでに上限に達しています。"
+        ),
+        Seminar.Kind.INFO_SESSION: _(
+            "この説明会は1社あたり%(limit)s名までお申込みいただけます。"
+            "同じ事業者からのお申込みがすでに上限に達しています。"
+        ),
+    },
+}
+
+
+def _message(code: str, seminar: Seminar):
+    return MESSAGES[code][seminar.kind]
 
 
 class SeatsFullError(DomainError):
@@ -250,32 +286,21 @@ def registration_create(
         organisation = organisation_find_or_create(data=organisation_data, actor=actor)
         seminar = _lock_seminar(seminar_id)
         if not registration_is_open(seminar, now):
-            raise DomainError(
-                _("このセミナーのお申込み受付は終了しているか、まだ開始していません。"),
-                code="closed",
-            )
+            raise DomainError(_message("closed", seminar), code="closed")
         offered = seminar.attendance_formats
         if attendance_format not in offered or (
             fallback_format is not None
             and (fallback_format not in offered or fallback_format == attendance_format)
         ):
-            raise DomainError(
-                _("このセミナーでは選択された参加方法はご利用いただけません。"),
-                code="format",
-                field="format",
-            )
+            raise DomainError(_message("format", seminar), code="format", field="format")
         if Registration.objects.filter(
             seminar=seminar, email=email, status__in=Registration.ACTIVE
         ).exists():
-            raise DomainError(DUPLICATE_MESSAGE, code="duplicate", field="email")
+            raise DomainError(_message("duplicate", seminar), code="duplicate", field="email")
         limit = seminar.seats_per_company
         if limit and _company_count(seminar, organisation) >= limit:
             raise DomainError(
-                _(
-                    "このセミナーは1社あたり%(limit)s名までお申込みいただけます。"
-                    "同じ事業者からのお申込みがすでに上限に達しています。"
-                )
-                % {"limit": limit},
+                _message("company_limit", seminar) % {"limit": limit},
                 code="company_limit",
                 field="org_name",
             )
@@ -319,7 +344,9 @@ def registration_create(
             with transaction.atomic():
                 registration.save()
         except IntegrityError:
-            raise DomainError(DUPLICATE_MESSAGE, code="duplicate", field="email") from None
+            raise DomainError(
+                _message("duplicate", seminar), code="duplicate", field="email"
+            ) from None
         audit_record(
             actor=actor,
             action="seminar_registration.create",
@@ -758,6 +785,7 @@ def survey_submit(
 # --- configuration: seminars (the admin saves through these) -------------------------------------
 
 SEMINAR_FIELDS = [
+    "cohort",
     "fiscal_year",
     "number",
     "part",
@@ -786,9 +814,40 @@ SEMINAR_FIELDS = [
 SEMINAR_FIELDS_AFTER_THE_END = {"description", "archive_url", "survey_enabled"}
 
 
-def seminar_validate(*, data: dict, instance: Seminar | None = None) -> None:
+def seminar_validate(
+    *, data: dict, instance: Seminar | None = None, kind: str | None = None
+) -> None:
     """A seminar's times in order, registration closing before it starts, and no format or seat
-    count below the registrations it already holds."""
+    count below the registrations it already holds; a 説明会 names its cohort, a seminar none."""
+    kind = instance.kind if instance is not None and instance.pk else kind or Seminar.Kind.SEMINAR
+    if "cohort" in data or instance is None or not instance.pk:
+        cohort = data.get("cohort")
+        if kind == Seminar.Kind.INFO_SESSION and cohort is None:
+            raise DomainError(
+                _("説明会の対象となるスクールの期を選択してください。"),
+                field="cohort",
+                code="cohort",
+            )
+        if kind == Seminar.Kind.SEMINAR and cohort is not None:
+            raise DomainError(
+                _("セミナーにはスクールの期を設定できません。"), field="cohort", code="cohort"
+            )
+    year, number = data.get("fiscal_year"), data.get("number")
+    if year and number:
+        # 年度 + 回 are unique per kind (the form cannot check it: the kind is not one of its
+        # fields, so the database constraint would be its only guard).
+        same = Seminar.objects.filter(kind=kind, fiscal_year=year, number=number)
+        if instance is not None and instance.pk:
+            same = same.exclude(pk=instance.pk)
+        if same.exists():
+            raise DomainError(
+                _("この年度の第%(number)s回はすでに登録されています。") % {"number": number}
+                if kind == Seminar.Kind.SEMINAR
+                else _("この年度の説明会の第%(number)s回はすでに登録されています。")
+                % {"number": number},
+                field="number",
+                code="number_taken",
+            )
     starts, ends = data.get("starts_at"), data.get("ends_at")
     opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
     if starts and ends and ends <= starts:
@@ -859,11 +918,14 @@ def seminar_validate(*, data: dict, instance: Seminar | None = None) -> None:
             )
 
 
-def seminar_create(*, data: dict, actor) -> Seminar:
-    """Register a seminar as a draft (下書き); it is opened to the public by seminar_publish."""
-    seminar_validate(data=data)
+def seminar_create(*, data: dict, actor, kind: str = Seminar.Kind.SEMINAR) -> Seminar:
+    """Register a seminar (or, with ``kind`` INFO_SESSION, a school 説明会 for its cohort) as a
+    draft (下書き); it is opened to the public by seminar_publish."""
+    seminar_validate(data=data, kind=kind)
     with transaction.atomic():
-        seminar = Seminar(**{k: v for k, v in data.items() if k in SEMINAR_FIELDS})
+        seminar = Seminar(kind=kind, **{k: v for k, v in data.items() if k in SEMINAR_FIELDS})
+        if kind == Seminar.Kind.INFO_SESSION and "survey_enabled" not in data:
+            seminar.survey_enabled = False  # the seminar survey asks about harassment measures
         seminar.save()
         audit_record(actor=actor, action="seminar.create", obj=seminar)
         return seminar

@@ -21,6 +21,19 @@ from . import qr, selectors, services
 from .forms import CheckInCodeForm, RegistrationForm, ResendForm, SurveyForm
 from .models import Registration, Seminar
 
+# The public pages of each kind of event: the same views, the kind's own templates and URLs
+# (a 説明会 lives under /school/, speaks of 説明会 and signs as the school).
+KIND_TEMPLATES = {
+    Seminar.Kind.SEMINAR: "seminars/{}.html",
+    Seminar.Kind.INFO_SESSION: "school/info_sessions/{}.html",
+}
+# The announcement opt-in records the form family: a 説明会 is one of the school's forms.
+OPT_IN_SOURCE = {Seminar.Kind.SEMINAR: "seminar", Seminar.Kind.INFO_SESSION: "school"}
+
+
+def _template(kind: str, name: str) -> str:
+    return KIND_TEMPLATES[kind].format(name)
+
 
 @login_not_required
 def seminar_list(request):
@@ -35,9 +48,9 @@ def seminar_list(request):
 
 
 @login_not_required
-def seminar_detail(request, pk):
-    """The seminar page with seats left per format and the registration form."""
-    seminar = selectors.seminar_get_public(pk)
+def seminar_detail(request, pk, kind=Seminar.Kind.SEMINAR):
+    """The seminar (or 説明会) page with seats left per format and the registration form."""
+    seminar = selectors.seminar_get_public(pk, kind=kind)
     is_open = services.registration_is_open(seminar)
     form = RegistrationForm(request.POST or None, seminar=seminar)
     resend_form = None
@@ -63,17 +76,17 @@ def seminar_detail(request, pk):
         else:
             form.announcement_opt_in_record(
                 request,
-                source="seminar",
+                source=OPT_IN_SOURCE[kind],
                 email=registration.email,
                 organisation=registration.organisation,
             )
             query = {"result": registration.status, "format": registration.format}
             if registration.requested_format:
                 query["requested"] = registration.requested_format
-            return redirect(f"{reverse('seminars:done', args=[seminar.pk])}?{urlencode(query)}")
+            return redirect(f"{seminar.get_done_url()}?{urlencode(query)}")
     return render(
         request,
-        "seminars/detail.html",
+        _template(kind, "detail"),
         {
             "seminar": seminar,
             "form": form,
@@ -87,8 +100,8 @@ def seminar_detail(request, pk):
 
 
 @login_not_required
-def registration_done(request, pk):
-    seminar = selectors.seminar_get_public(pk)
+def registration_done(request, pk, kind=Seminar.Kind.SEMINAR):
+    seminar = selectors.seminar_get_public(pk, kind=kind)
     result = request.GET.get("result")
     if result not in (Registration.Status.CONFIRMED, Registration.Status.WAITING):
         return redirect(seminar)
@@ -97,7 +110,7 @@ def registration_done(request, pk):
     requested = request.GET.get("requested")
     return render(
         request,
-        "seminars/done.html",
+        _template(kind, "done"),
         {
             "seminar": seminar,
             "result": result,
@@ -110,8 +123,8 @@ def registration_done(request, pk):
 
 @login_not_required
 @require_POST
-def confirmation_resend(request, pk):
-    seminar = selectors.seminar_get_public(pk)
+def confirmation_resend(request, pk, kind=Seminar.Kind.SEMINAR):
+    seminar = selectors.seminar_get_public(pk, kind=kind)
     refused = rate_limited(request, scope="seminar-resend", limit=5, window_seconds=600)
     if refused is not None:
         return refused
@@ -134,9 +147,9 @@ def confirmation_resend(request, pk):
 
 
 @login_not_required
-def registration_page(request, pk):
+def registration_page(request, pk, kind=Seminar.Kind.SEMINAR):
     """The registrant's own page (through their personal link)."""
-    registration = selectors.registration_get_for_portal(request, pk)
+    registration = selectors.registration_get_for_portal(request, pk, kind=kind)
     seminar = registration.seminar
     can_cancel = (
         registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITING)
@@ -145,7 +158,7 @@ def registration_page(request, pk):
     )
     return render(
         request,
-        "seminars/registration.html",
+        _template(kind, "registration"),
         {
             "registration": registration,
             "seminar": seminar,
@@ -163,8 +176,8 @@ def registration_page(request, pk):
 
 
 @login_not_required
-def registration_cancel(request, pk):
-    registration = selectors.registration_get_for_portal(request, pk)
+def registration_cancel(request, pk, kind=Seminar.Kind.SEMINAR):
+    registration = selectors.registration_get_for_portal(request, pk, kind=kind)
     if request.method == "POST":
         try:
             services.registration_cancel(
@@ -179,10 +192,10 @@ def registration_cancel(request, pk):
             messages.success(
                 request, _("お申込みをキャンセルしました。確認のメールをお送りします。")
             )
-        return redirect("seminars:registration", pk=registration.pk)
+        return redirect(registration.get_portal_url())
     return render(
         request,
-        "seminars/cancel_confirm.html",
+        _template(kind, "cancel_confirm"),
         {"registration": registration, "seminar": registration.seminar},
     )
 

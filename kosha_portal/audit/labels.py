@@ -13,6 +13,7 @@ from django.utils.functional import LazyObject, empty
 STR_IS_SAFE = {
     "seminars.seminar",
     "school.cohort",
+    "school.infosession",
     "school.curriculumsession",
     "dispatch.programyear",
     "dispatch.eligibilityitem",

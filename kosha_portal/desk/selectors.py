@@ -176,7 +176,7 @@ def _dispatch_section(user, today) -> DeskSection:
 def _seminar_section(user, today) -> DeskSection:
     from seminars.models import Seminar
 
-    held = ~Q(status=Seminar.Status.CANCELLED)
+    held = ~Q(status=Seminar.Status.CANCELLED) & Q(kind=Seminar.Kind.SEMINAR)
     start, end = _day_bounds(today)
     after = start_of_day(today + datetime.timedelta(days=2))
     counts = Seminar.objects.filter(held, starts_at__gte=start, starts_at__lt=after).aggregate(

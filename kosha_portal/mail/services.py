@@ -81,7 +81,7 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     context = {
         "SITE_URL": settings.SITE_URL,
         "PROGRAM": settings.PROGRAM,
-        "SCHOOL_MAIL_SIGNATURE": settings.SCHOOL_MAIL_SIGNATURE,
+        "SCHOOL_MAIL_SIGNATURE": settings.SCHOOL_CONTACT["name"],
         **context,
     }
     with translation.override(language):

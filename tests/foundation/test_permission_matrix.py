@@ -144,6 +144,7 @@ def _build_world() -> World:
     from seminars import services as seminar_services
     from seminars.models import Seminar
     from tests.dispatch import factories as dispatch_factories
+    from tests.school import factories as school_factories
     from tests.school.factories import (
         ApplicationFactory,
         ParticipantFactory,
@@ -273,6 +274,16 @@ def _build_world() -> World:
     )
     school_services.certificate_issue(participant=participant_a, actor=desk)
     school_services.roster_pdf_request(cohort=cohort, actor=desk)
+    # The cohort's 説明会 (a seminars row of kind INFO_SESSION), A and B registered.
+    info_session = school_factories.info_session(cohort)
+    info_registration_a = register(
+        info_session, 1, org=_organisation_data(org_a.name, org_a.corporate_number)
+    )
+    info_registration_a.email = a_mail
+    info_registration_a.save(update_fields=["email"])
+    info_registration_b = register(
+        info_session, 2, org=_organisation_data(org_b.name, org_b.corporate_number)
+    )
 
     # Inside this test transaction no on-commit task runs: render the requested PDFs here.
     for document in GeneratedDocument.objects.filter(status=GeneratedDocument.Status.PENDING):
@@ -308,11 +319,13 @@ def _build_world() -> World:
             link(a_mail, org_a, consultation_a),
             link(a_mail, org_a, registration_a),
             link(a_mail, org_a, application_a),
+            link(a_mail, org_a, info_registration_a),
         ],
         "link_b": [
             link(b_mail, org_b, consultation_b),
             link(b_mail, org_b, registration_b),
             link(b_mail, org_b, application_b),
+            link(b_mail, org_b, info_registration_b),
         ],
     }
 
@@ -339,6 +352,8 @@ def _build_world() -> World:
             "seminar": seminar,
             "registration_a": registration_a,
             "cohort": cohort,
+            "info_session": info_session,
+            "info_registration_a": info_registration_a,
             "application_a": application_a,
             "participant_a": participant_a,
             "roster_document": document(cohort, "school.roster"),
@@ -648,6 +663,26 @@ TARGETS = {
         "GET",
         lambda w: reverse("school:application_status", args=[w.application_a.pk]),
     ),
+    "school:info_session": (
+        "GET",
+        lambda w: reverse("school:info_session", args=[w.info_session.pk]),
+    ),
+    "school:info_session_done": (
+        "GET",
+        lambda w: reverse("school:info_session_done", args=[w.info_session.pk]),
+    ),
+    "school:info_session_resend": (
+        "POST",
+        lambda w: reverse("school:info_session_resend", args=[w.info_session.pk]),
+    ),
+    "school:info_session_registration": (
+        "GET",
+        lambda w: reverse("school:info_session_registration", args=[w.info_registration_a.pk]),
+    ),
+    "school:info_session_cancel": (
+        "GET",
+        lambda w: reverse("school:info_session_cancel", args=[w.info_registration_a.pk]),
+    ),
     "school:staff_home": ("GET", lambda w: reverse("school:staff_home")),
     "school:roster": ("GET", lambda w: reverse("school:roster", args=[w.cohort.pk])),
     "school:roster_csv": ("GET", lambda w: reverse("school:roster_csv", args=[w.cohort.pk])),
@@ -810,6 +845,10 @@ TARGETS = {
         "GET",
         lambda w: reverse("admin:seminars_seminar_cancel", args=[w.seminar.pk]),
     ),
+    "admin:school_infosession_cancel": (
+        "GET",
+        lambda w: reverse("admin:school_infosession_cancel", args=[w.info_session.pk]),
+    ),
 }
 
 # These change the visitor's session (log out, end the link session, open another link, switch
@@ -900,6 +939,12 @@ MATRIX = {
     "school:apply":                            (OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "school:apply_done":                       (GO,    GO,    GO,    GO,    GO,    GO,    GO),
     "school:application_status":               (N404,  OK,    N404,  N404,  N404,  N404,  N404),
+    # 説明会: the seminars' public pages and personal-link pages, under /school/
+    "school:info_session":                     (OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "school:info_session_done":                (GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    "school:info_session_resend":              (GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    "school:info_session_registration":        (N404,  OK,    N404,  N404,  N404,  N404,  N404),
+    "school:info_session_cancel":              (N404,  OK,    N404,  N404,  N404,  N404,  N404),
     "school:staff_home":                       (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "school:roster":                           (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
     "school:roster_csv":                       (LOGIN, LOGIN, LOGIN, N404,  N404,  OK,    OK),
@@ -963,6 +1008,7 @@ MATRIX = {
     "admin:dispatch_dispatch_completion_allow": (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, GO,   GO),
     # the confirmation page of 「セミナーを中止し、申込者に通知する」 (a GET changes nothing)
     "admin:seminars_seminar_cancel":           (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
+    "admin:school_infosession_cancel":         (LOGIN, LOGIN, LOGIN, ADMIN, ADMIN, OK,    OK),
 }
 
 # Every registered ModelAdmin, generically: which of its pages the desk and the administrator may
@@ -993,6 +1039,7 @@ ADMIN_RIGHTS = {
     "seminars.registration":            ("LCH",    "LCH"),
     "seminars.surveyresponse":          ("LCH",    "LCH"),
     "school.cohort":                    ("LACDH",  "LACDH"),
+    "school.infosession":               ("LACDH",  "LACDH"),
     "school.instructor":                ("LACDH",  "LACDH"),
     "school.application":               ("LACH",   "LACH"),
     "school.coachingvisit":             ("LCH",    "LCH"),

@@ -225,7 +225,10 @@ def test_required_fields_say_enter_or_choose_never_djangos_default():
 def test_school_mails_are_signed_by_the_schools_own_desk(settings):
     from kosha_portal.mail.services import render_email
 
-    settings.SCHOOL_MAIL_SIGNATURE = "総合支援部 総合支援課 スクール担当（テスト）"
+    settings.SCHOOL_CONTACT = {
+        **settings.SCHOOL_CONTACT,
+        "name": "総合支援部 総合支援課 スクール担当（テスト）",
+    }
     context = {"organisation_name": "株式会社かんだ商店", "contact_name": "山田 太郎"}
     context["cohort_label"] = "第2期"
     subject, text, html = render_email("school/emails/application_accepted", context, "ja")

@@ -71,3 +71,19 @@ def accepted_application(cohort, *, participants=1, **kwargs) -> Application:
     for i in range(participants):
         ParticipantFactory(application=application, position=i + 1)
     return application_accept(application=application, actor="test")
+
+
+def info_session(cohort=None, **kwargs):
+    """A published 説明会 (a seminars row of kind INFO_SESSION) for ``cohort`` at the seminar
+    factory's dates (2027-01-06 14:00, registration open on timeline.NOW)."""
+    from seminars.models import Seminar
+    from tests.seminars.factories import SeminarFactory
+
+    kwargs.setdefault("title", "スクール受講説明会")
+    kwargs.setdefault("lecturer", "")
+    kwargs.setdefault("survey_enabled", False)
+    return SeminarFactory(
+        kind=Seminar.Kind.INFO_SESSION,
+        cohort=cohort or recruiting_cohort(),
+        **kwargs,
+    )

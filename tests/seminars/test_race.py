@@ -23,7 +23,9 @@ SEATS = 50
 WORKERS = 40
 
 
-def _race(seminar, *, workers=WORKERS):
+def _race(seminar, *, workers=WORKERS, attempts=ATTEMPTS):
+    """``attempts`` registrations from ``workers`` threads, the first wave started together; the
+    school's 説明会 race (tests/school/test_info_session_race.py) runs the same."""
     barrier = threading.Barrier(workers)
     errors = []
 
@@ -38,7 +40,7 @@ def _race(seminar, *, workers=WORKERS):
             connection.close()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(attempt, range(ATTEMPTS)))
+        list(pool.map(attempt, range(attempts)))
     return errors
 
 
