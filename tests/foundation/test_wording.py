@@ -17,7 +17,7 @@ _NUMBER_START = r"(?:[0-9０-９]|\{\{|%\()"
 
 # Bracketed marks that are not a subject's sender prefix: a resend or test mark placed before it,
 # and the labels of .ics calendar entries.
-_MARKS = "再送|テスト送信|セミナー|中止・取消し"
+_MARKS = "再送|テスト送信|セミナー|説明会|中止・取消し"
 
 RULES: list[tuple[str, re.Pattern, str]] = [
     ("personal-link", re.compile("専用リンク|マイリンク"), "個人用リンク"),
