@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from kosha_portal.japan.wareki import format_wareki
+from kosha_portal.japan.wareki import format_date
 
 from .selectors import consultations_for_portal
 
@@ -19,7 +19,7 @@ def portal_sections(request) -> list[dict]:
                     "label": _("相談番号 %(reference)s（%(date)s 受付）")
                     % {
                         "reference": c.reference,
-                        "date": format_wareki(c.received_at),
+                        "date": format_date(c.received_at),
                     },
                     "url": c.get_portal_url(),
                     "status": c.get_status_display(),

@@ -64,3 +64,15 @@ def test_my_page_runs_the_same_queries_for_one_and_for_several_items(client):
     assert several == one
     # The session (1, it lives in the database), grants (1) and one query per section (4).
     assert one <= 6
+
+
+@pytest.mark.parametrize(
+    ("language", "received"),
+    [("ja", "（令和8年10月13日(火) 受付）"), ("en", "(received Tue 13 October 2026)")],
+)
+def test_my_page_dates_follow_the_readers_language(client, settings, language, received):
+    consultation = f.consultation()
+    _grant(client, consultation)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    _queries, html = _my_page_queries(client)
+    assert received in html
