@@ -107,15 +107,16 @@ def session_cookie(live_server, *, user=None, tokens=()) -> dict:
     }
 
 
-def _expert_with_a_scheduled_visit(world):
-    """Expert X's second dispatch, still running, with a visit to come (the cancel button)."""
+def _expert_with_a_scheduled_visit(world) -> tuple[str, str]:
+    """Expert X's second dispatch, still running, with a visit to come (the cancel button), and
+    the form of that visit's report (the matrix's own visit is already reported)."""
     from tests.dispatch import factories as dispatch_factories
 
     expert_x = world.users["exp_x"].expert
     dispatch = dispatch_factories.decided_dispatch(
         world.dispatch_a.program_year, the_expert=expert_x, planned=2
     )
-    dispatch_services.visit_schedule(
+    visit = dispatch_services.visit_schedule(
         dispatch=dispatch,
         date=datetime.date(2026, 12, 8),
         start_time=datetime.time(14),
@@ -123,7 +124,10 @@ def _expert_with_a_scheduled_visit(world):
         place="本社会議室",
         actor=expert_x.user,
     )
-    return reverse("dispatch:expert_dispatch", args=[dispatch.reference])
+    return (
+        reverse("dispatch:expert_dispatch", args=[dispatch.reference]),
+        reverse("dispatch:expert_visit_report", args=[dispatch.reference, visit.pk]),
+    )
 
 
 def test_every_public_company_and_expert_page_has_no_wcag21_aa_violation_nor_sideways_scroll(
@@ -134,9 +138,11 @@ def test_every_public_company_and_expert_page_has_no_wcag21_aa_violation_nor_sid
     public_names = {name for name, _url in public}
     company = pages_for("link_a", world, skip=public_names)
     expert = pages_for("exp_x", world, skip=public_names)
-    expert.append(
-        ("dispatch:expert_dispatch (visit to come)", _expert_with_a_scheduled_visit(world))
-    )
+    dispatch_url, report_url = _expert_with_a_scheduled_visit(world)
+    expert += [
+        ("dispatch:expert_dispatch (visit to come)", dispatch_url),
+        ("dispatch:expert_visit_report (form)", report_url),
+    ]
     assert len(public) >= 10 and len(company) >= 6 and len(expert) >= 4, (public, company, expert)
     visitors = [
         (None, public),
