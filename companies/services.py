@@ -128,17 +128,19 @@ def organisation_match(data: dict) -> OrganisationMatch:
         arms, params = [], []
         if key:
             arms.append(
-                f"(SELECT *, 1 AS match_by FROM {table} WHERE name_key = %s {other_number}"  # noqa: S608
-                "ORDER BY id LIMIT 50)"
+                f"SELECT * FROM (SELECT *, 1 AS match_by FROM {table} "  # noqa: S608
+                f"WHERE name_key = %s {other_number}ORDER BY id LIMIT 50) AS by_name"
             )
             params.append(key)
         if phone_digits:
             arms.append(
-                f"(SELECT *, 2 AS match_by FROM {table} WHERE phone = %s {other_number}"  # noqa: S608
-                "ORDER BY id LIMIT 1)"
+                f"SELECT * FROM (SELECT *, 2 AS match_by FROM {table} "  # noqa: S608
+                f"WHERE phone = %s {other_number}ORDER BY id LIMIT 1) AS by_phone"
             )
             params.append(phone)
-        # Raw: the ORM's union of two sliced querysets cost more to build than to run.
+        # Raw: the ORM's union of two sliced querysets cost more to build than to run. Each arm is
+        # a derived table, the form of a sliced UNION arm that SQLite (scripts/run's embedded
+        # default) accepts as well as PostgreSQL.
         found = list(Organisation.objects.raw(" UNION ALL ".join(arms), params))
         candidates = [row for row in found if row.match_by == 1]
         same_phone = [row for row in found if row.match_by == 2]
