@@ -11,7 +11,7 @@ from kosha_portal.errors import DomainError
 from kosha_portal.service_admin import ServiceAdminMixin
 from kosha_portal.workflow_admin import action_reason, confirm_action_page, reason_action_form
 from seminars import services as event_services
-from seminars.admin import SeminarAdmin
+from seminars.admin import EVENT_FIELDSETS, SeminarAdmin
 from seminars.models import Registration
 
 from . import services
@@ -384,32 +384,7 @@ class InfoSessionAdmin(SeminarAdmin):
     inlines = [InfoSessionRegistrationInline]
     fieldsets = [
         (None, {"fields": ["cohort", "fiscal_year", "number", "title", "description"]}),
-        (
-            _("日時・形式"),
-            {
-                "fields": [
-                    "starts_at",
-                    "ends_at",
-                    "format",
-                    "venue_name",
-                    "venue_address",
-                    "venue_map_url",
-                    "online_url",
-                ]
-            },
-        ),
-        (
-            _("定員・受付"),
-            {
-                "fields": [
-                    "venue_seats",
-                    "online_seats",
-                    "seats_per_company",
-                    "registration_opens_at",
-                    "registration_closes_at",
-                ]
-            },
-        ),
+        *EVENT_FIELDSETS,
         (
             _("状態"),
             {"fields": ["status", "published_at", "cancelled_at", "cancel_reason", "finished_at"]},

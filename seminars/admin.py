@@ -93,6 +93,38 @@ class HeldOnFilter(admin.SimpleListFilter):
         )
 
 
+# The date, format, seats and registration window of any event on the seminars engine (a
+# seminar, or a 説明会 in the school's admin).
+EVENT_FIELDSETS = [
+    (
+        _("日時・形式"),
+        {
+            "fields": [
+                "starts_at",
+                "ends_at",
+                "format",
+                "venue_name",
+                "venue_address",
+                "venue_map_url",
+                "online_url",
+            ]
+        },
+    ),
+    (
+        _("定員・受付"),
+        {
+            "fields": [
+                "venue_seats",
+                "online_seats",
+                "seats_per_company",
+                "registration_opens_at",
+                "registration_closes_at",
+            ]
+        },
+    ),
+]
+
+
 @admin.register(Seminar)
 class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -133,32 +165,7 @@ class SeminarAdmin(ServiceAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     change_form_template = "seminars/admin/seminar_change_form.html"
     fieldsets = [
         (None, {"fields": ["fiscal_year", "number", "part", "title", "description", "lecturer"]}),
-        (
-            _("日時・形式"),
-            {
-                "fields": [
-                    "starts_at",
-                    "ends_at",
-                    "format",
-                    "venue_name",
-                    "venue_address",
-                    "venue_map_url",
-                    "online_url",
-                ]
-            },
-        ),
-        (
-            _("定員・受付"),
-            {
-                "fields": [
-                    "venue_seats",
-                    "online_seats",
-                    "seats_per_company",
-                    "registration_opens_at",
-                    "registration_closes_at",
-                ]
-            },
-        ),
+        *EVENT_FIELDSETS,
         (
             _("状態"),
             {
