@@ -4,10 +4,12 @@ generator (``wrk`` with a Lua script), and the CPU time the servers spent.
 A target is one gunicorn (``gunicorn.conf.py``, 5 sync workers, no control socket) serving a form
 on its own PostgreSQL database. ``measure`` drives it with ``wrk`` at a given concurrency for a
 given time and reports the successful POSTs (real 302s, counted in Lua), p50/p95 latency, and the
-CPU time its workers and their PostgreSQL backends used (``/proc/<pid>/stat`` utime + stime before
-and after; the backends are found through ``pg_stat_activity`` after a warm-up, the connections
-being persistent), divided by the successful POSTs. The rows created are counted in the table the
-form writes to, so a 302 that saved nothing cannot pass.
+CPU time its workers and their PostgreSQL backends used (``/proc/<pid>/stat`` utime + stime,
+sampled every 50 ms while wrk runs: a backend that ends mid-round, when a worker's persistent
+connection reaches CONN_MAX_AGE, keeps its last reading, and one that starts mid-round counts from
+zero; the backends are found through ``pg_stat_activity``), divided by the rows created. The
+rows created are counted in the table the form writes to, so a 302 that saved nothing cannot
+pass.
 
 ``wrk`` comes from apt (installed on first use, as scripts/_common.sh's ensure_apt does); the test
 suite does not need it."""
@@ -19,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -83,6 +86,59 @@ def _stat_cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
 
 
+class CpuSampler(threading.Thread):
+    """The CPU time (ms) a server's processes use while it runs: its gunicorn workers and their
+    PostgreSQL backends, whose set changes under load (a persistent connection that reaches
+    CONN_MAX_AGE is closed and its worker opens another). A before/after reading of the processes
+    seen at the start would subtract the whole life of a backend that ended mid-round and miss
+    its successor; here every process is read every ``interval`` seconds and keeps its last
+    reading, and a process first seen mid-run counts from zero (it started during the run)."""
+
+    def __init__(self, server_pid: int, pg_url: str, database: str, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.server_pid, self.pg_url, self.database = server_pid, pg_url, database
+        self.interval = interval
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self._stop_event = threading.Event()
+        self._ready = threading.Event()
+
+    def _read(self, conn, started: bool) -> None:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'",
+            [self.database],
+        ).fetchall()
+        for pid in children_of(self.server_pid) + [pid for (pid,) in rows]:
+            ticks = _stat_cpu_ticks(pid)
+            if not ticks and pid not in self.last:
+                continue
+            if pid not in self.first:
+                self.first[pid] = ticks if not started else 0
+            self.last[pid] = max(ticks, self.last.get(pid, 0))
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{self.pg_url}/postgres", autocommit=True) as conn:
+            self._read(conn, started=False)
+            self._ready.set()
+            while not self._stop_event.wait(self.interval):
+                self._read(conn, started=True)
+            self._read(conn, started=True)
+
+    def begin(self) -> "CpuSampler":
+        self.start()
+        self._ready.wait(10)
+        return self
+
+    def finish(self) -> float:
+        self._stop_event.set()
+        self.join(10)
+        ticks = sum(self.last[pid] - self.first[pid] for pid in self.last)
+        return ticks * 1000 / CLOCK_TICKS
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -95,18 +151,6 @@ def children_of(pid: int) -> list[int]:
         if int(raw[raw.rindex(")") + 2 :].split()[1]) == pid:
             found.append(int(entry.name))
     return found
-
-
-def backends_of(pg_url: str, database: str) -> list[int]:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend'",
-            [database],
-        ).fetchall()
-    return [pid for (pid,) in rows]
 
 
 def count_rows(pg_url: str, database: str, table: str) -> int:
@@ -234,9 +278,8 @@ def measure(target: Target, *, pg_url: str, seconds: float, clients: int) -> Mea
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    pids = children_of(target.server.pid) + backends_of(pg_url, target.database)
     rows_before = count_rows(pg_url, target.database, target.table)
-    cpu_before = sum(_stat_cpu_ticks(pid) for pid in pids)
+    sampler = CpuSampler(target.server.pid, pg_url, target.database).begin()
     try:
         output = subprocess.run(
             [
@@ -260,7 +303,7 @@ def measure(target: Target, *, pg_url: str, seconds: float, clients: int) -> Mea
     finally:
         os.unlink(handle.name)
     time.sleep(0.5)  # let a request still in a worker at the deadline finish
-    cpu_after = sum(_stat_cpu_ticks(pid) for pid in pids)
+    cpu_ms = sampler.finish()
     rows = count_rows(pg_url, target.database, target.table) - rows_before
     found = re.search(
         r"RESULT ok=(\d+) other=(\d+) errors=(\d+) p50=(\d+) p95=(\d+) duration=(\d+)", output
@@ -275,7 +318,7 @@ def measure(target: Target, *, pg_url: str, seconds: float, clients: int) -> Mea
         seconds=duration / 1e6,
         p50_ms=p50 / 1000,
         p95_ms=p95 / 1000,
-        cpu_ms=(cpu_after - cpu_before) * 1000 / CLOCK_TICKS,
+        cpu_ms=cpu_ms,
         rows=rows,
     )
     target.results.append(result)
