@@ -45,9 +45,9 @@ class Organisation(models.Model):
     corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True)
     representative = models.CharField(_("代表者名"), max_length=100, blank=True)
     postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
-    prefecture = models.CharField(_("都道府県"), max_length=10, blank=True, db_index=True)
+    prefecture = models.CharField(_("都道府県"), max_length=10, blank=True)
     prefecture_code = models.CharField(_("都道府県コード"), max_length=2, blank=True)
-    municipality = models.CharField(_("区市町村"), max_length=50, blank=True, db_index=True)
+    municipality = models.CharField(_("区市町村"), max_length=50, blank=True)
     address = models.CharField(_("町名・番地・建物名"), max_length=200, blank=True)
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     email = models.EmailField(_("代表メールアドレス"), blank=True)
@@ -110,6 +110,10 @@ class Organisation(models.Model):
         indexes = [
             # Public forms look a company up by its phone number when the name differs.
             models.Index(fields=["phone"], name="organisation_phone"),
+            # The consultation list's 区市町村 filter lists the Tokyo municipalities from this
+            # index alone; lookups by prefecture or by municipality need no LIKE twin.
+            models.Index(fields=["prefecture", "municipality"], name="organisation_pref_muni"),
+            models.Index(fields=["municipality"], name="organisation_municipality"),
             # The consultation admin's text search (icontains: UPPER(col::text) LIKE UPPER(%s));
             # PostgreSQL only (migration 0005 creates them there).
             *[

@@ -160,11 +160,9 @@ class Consultation(models.Model):
     channel = models.CharField(
         _("受付経路"), max_length=10, choices=Channel.choices, default=Channel.WEB
     )
-    status = models.CharField(
-        _("状態"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
-    )
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.NEW)
     received_at = models.DateTimeField(_("受付日時"), db_index=True)
-    reply_by = models.DateField(_("回答期限"), db_index=True)
+    reply_by = models.DateField(_("回答期限"))
     started_at = models.DateTimeField(_("対応開始日時"), null=True, blank=True)
     answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
@@ -183,6 +181,7 @@ class Consultation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_consultations",
+        db_index=False,  # consultation_officer_recv leads with it
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -198,7 +197,7 @@ class Consultation(models.Model):
     contact_kana = models.CharField(_("ご担当者名（フリガナ）"), max_length=100, blank=True)
     contact_department = models.CharField(_("部署"), max_length=100, blank=True)
     contact_role = models.CharField(_("役職"), max_length=100, blank=True)
-    contact_email = models.EmailField(_("メールアドレス"), db_index=True)
+    contact_email = models.EmailField(_("メールアドレス"))
     contact_phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     contact_way = models.CharField(
         _("希望する連絡方法"), max_length=10, choices=ContactWay.choices, default=ContactWay.EMAIL
@@ -271,9 +270,16 @@ class Consultation(models.Model):
                 name="consultation_channel_valid",
             ),
         ]
+        # Every intake writes each of these, so there is none that another one covers: the
+        # status and the officer are looked up through the two-column indexes that lead with
+        # them, the open-and-overdue filter (selectors.overdue_q) and its count through
+        # (status, reply_by), and an address only by equality, which needs no LIKE index
+        # (migration 0008 dropped five such single-column indexes).
         indexes = [
             models.Index(fields=["status", "-received_at"], name="consultation_status_recv"),
+            models.Index(fields=["status", "reply_by"], name="consultation_status_reply_by"),
             models.Index(fields=["assigned_to", "-received_at"], name="consultation_officer_recv"),
+            models.Index(fields=["contact_email"], name="consultation_contact_email"),
             # The admin's text search (ConsultationAdmin.get_search_results): trigram indexes on
             # exactly the expressions its lookups produce, icontains being UPPER(col::text) LIKE
             # UPPER(%s) on PostgreSQL and the text a plain LIKE (PostgreSQL only: migration 0007).

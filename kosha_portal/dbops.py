@@ -32,3 +32,19 @@ class PostgresOnlyAddIndex(migrations.AddIndex):
             schema_editor.execute(
                 f"DROP INDEX IF EXISTS {schema_editor.quote_name(self.index.name)}"
             )
+
+
+class PostgresOnlyAlterField(migrations.AlterField):
+    """``AlterField`` for a change of a field's indexes only (``db_index``), made on PostgreSQL
+    alone. SQLite alters a field by rebuilding its table from the model state, and that state
+    holds the pg_trgm GIN indexes above, which SQLite cannot build; its database (the embedded
+    development default) keeps its old indexes instead, which only costs it speed. A migration
+    that changes more than indexes on those models must not use this."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
