@@ -280,15 +280,18 @@ ACTION_FORMS = {
 }
 
 
-def _organisation_in(organisations):
-    """``organisation_id = ANY(ARRAY(<organisations>))``: the ids are computed once (an InitPlan)
-    and the arm can be served by the organisation_id index inside a BitmapOr with the trigram
-    indexes of the other arms; ``organisation_id IN (<organisations>)`` is a hashed SubPlan that
-    PostgreSQL can only test row by row, so the count of a search scanned the whole table."""
+def _organisation_in(organisations) -> Q:
+    """``organisation_id = ANY(ARRAY(<organisations>))`` on PostgreSQL: the ids are computed once
+    (an InitPlan) and the arm can be served by the organisation_id index inside a BitmapOr with
+    the trigram indexes of the other arms; ``organisation_id IN (<organisations>)`` is a hashed
+    SubPlan that PostgreSQL can only test row by row, so the count of a search scanned the whole
+    table. Elsewhere (SQLite, scripts/run's embedded default, has no arrays) the plain IN."""
+    if connection.vendor != "postgresql":
+        return Q(organisation__in=organisations)
     sql, params = organisations.query.sql_with_params()
     column = f'{connection.ops.quote_name(Consultation._meta.db_table)}."organisation_id"'
     # Django compiled the subquery; its values stay parameters.
-    return RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField())  # noqa: S611
+    return Q(RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField()))  # noqa: S611
 
 
 class TriageChangeList(ChangeList):
@@ -387,7 +390,7 @@ class ConsultationAdmin(AuditedAdminMixin, admin.ModelAdmin):
             ).values("pk")
             queryset = queryset.filter(
                 Q(reference=text)
-                | Q(_organisation_in(organisations))
+                | _organisation_in(organisations)
                 | Q(contact_name__icontains=text)
                 | Q(contact_kana__icontains=kana)
                 | Q(contact_email__icontains=text)
