@@ -7,7 +7,7 @@ filters into it (resolving that URL again, for every row), and builds each cell 
 ``format_html``. On the triage list (50 rows × 9 columns) that was most of the page's time
 (issue 17). Here each column is looked up once per page, and every row's link comes from one
 reversed and filter-merged URL in which only the primary key changes. The HTML is Django's, byte
-for byte (tests/foundation/test_admin_results.py renders the same page both ways); a changelist
+for byte (tests/consultations/test_admin_rows.py renders the same pages both ways); a changelist
 this does not cover (editable rows, popups, ``to_field``, a column Django would find by a related
 lookup or on the model) is rendered by Django's own ``items_for_result``."""
 
@@ -15,6 +15,7 @@ import datetime
 from collections.abc import Callable
 
 from django.contrib.admin.templatetags.admin_list import ResultList, _coerce_field_name
+from django.contrib.admin.templatetags.admin_list import results as django_results
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import (
     FieldIsAForeignKeyColumnName,
@@ -130,11 +131,17 @@ def _change_url_template(cl) -> str | None:
     """The change URL of a row with the preserved filters merged in, escaped for an attribute,
     with PK_PLACEHOLDER for the primary key; None when the admin has no change URL."""
     try:
-        url = cl.url_for_result(_Placeholder(cl.pk_attname))
+        return _change_url(cl, _Placeholder(cl.pk_attname))
     except NoReverseMatch:
         return None
-    url = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
-    return escape(url)
+
+
+def _change_url(cl, obj) -> str:
+    """``obj``'s change URL as Django's link has it: preserved filters merged in, escaped."""
+    url = cl.url_for_result(obj)
+    return escape(
+        add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
+    )
 
 
 class _Placeholder:
@@ -145,7 +152,7 @@ class _Placeholder:
 def results(cl):
     """The rows of ``cl`` as admin_list.results yields them."""
     if getattr(cl, "formset", None) or cl.is_popup or cl.to_field:
-        yield from _django_results(cl)
+        yield from django_results(cl)
         return
     links = _link_columns(cl)
     try:
@@ -160,7 +167,7 @@ def results(cl):
             for index, name in enumerate(cl.list_display)
         ]
     except _NotCovered:
-        yield from _django_results(cl)
+        yield from django_results(cl)
         return
     template = _change_url_template(cl) if any(links) else None
     pk_attname = cl.pk_attname
@@ -168,19 +175,9 @@ def results(cl):
         url = None
         if template is not None:
             pk = getattr(obj, pk_attname)
-            url = template.replace(PK_PLACEHOLDER, str(pk)) if type(pk) is int else _url(cl, obj)
+            url = (
+                template.replace(PK_PLACEHOLDER, str(pk))
+                if type(pk) is int
+                else _change_url(cl, obj)
+            )
         yield ResultList(None, [column.cell(obj, url) for column in columns])
-
-
-def _url(cl, obj) -> str:
-    """A row's change URL the long way (a primary key that is not an integer)."""
-    url = cl.url_for_result(obj)
-    return escape(
-        add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
-    )
-
-
-def _django_results(cl):
-    from django.contrib.admin.templatetags.admin_list import results as django_results
-
-    yield from django_results(cl)
