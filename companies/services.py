@@ -101,6 +101,38 @@ class OrganisationMatch:
     basis: str = ""
 
 
+# The columns organisation_match reads, in the model's order (Organisation.from_db takes them so).
+_ROW_FIELDS = Organisation._meta.concrete_fields
+
+
+def _organisation_from_row(row) -> Organisation:
+    """A model instance from a row of ``_ROW_FIELDS``, its values converted as a queryset would
+    (on PostgreSQL no field of the model needs converting; SQLite returns datetimes as text)."""
+    converters = _row_converters(connection)
+    if converters:
+        row = list(row)
+        for index, column, functions in converters:
+            for convert in functions:
+                row[index] = convert(row[index], column, connection)
+    return Organisation.from_db(connection.alias, None, row)
+
+
+_CONVERTERS: dict[str, list] = {}
+
+
+def _row_converters(conn) -> list:
+    if conn.vendor not in _CONVERTERS:
+        table = Organisation._meta.db_table
+        converters = []
+        for index, field in enumerate(_ROW_FIELDS):
+            column = field.get_col(table)
+            functions = conn.ops.get_db_converters(column) + column.get_db_converters(conn)
+            if functions:
+                converters.append((index, column, functions))
+        _CONVERTERS[conn.vendor] = converters
+    return _CONVERTERS[conn.vendor]
+
+
 def _same_phone(a: str, b: str) -> bool:
     return bool(digits_only(a)) and digits_only(a) == digits_only(b)
 
@@ -123,27 +155,31 @@ def organisation_match(data: dict) -> OrganisationMatch:
         # The rows of the same name, and the first of the same phone (used only when no name
         # matches), in one statement.
         table = connection.ops.quote_name(Organisation._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in _ROW_FIELDS)
         # A row with another 法人番号 is another company, however alike the names.
         other_number = "AND corporate_number = '' " if number else ""
         arms, params = [], []
         if key:
             arms.append(
-                f"SELECT * FROM (SELECT *, 1 AS match_by FROM {table} "  # noqa: S608
+                f"SELECT * FROM (SELECT {columns}, 1 AS match_by FROM {table} "  # noqa: S608
                 f"WHERE name_key = %s {other_number}ORDER BY id LIMIT 50) AS by_name"
             )
             params.append(key)
         if phone_digits:
             arms.append(
-                f"SELECT * FROM (SELECT *, 2 AS match_by FROM {table} "  # noqa: S608
+                f"SELECT * FROM (SELECT {columns}, 2 AS match_by FROM {table} "  # noqa: S608
                 f"WHERE phone = %s {other_number}ORDER BY id LIMIT 1) AS by_phone"
             )
             params.append(phone)
-        # Raw: the ORM's union of two sliced querysets cost more to build than to run. Each arm is
-        # a derived table, the form of a sliced UNION arm that SQLite (scripts/run's embedded
-        # default) accepts as well as PostgreSQL.
-        found = list(Organisation.objects.raw(" UNION ALL ".join(arms), params))
-        candidates = [row for row in found if row.match_by == 1]
-        same_phone = [row for row in found if row.match_by == 2]
+        # Raw: the ORM's union of two sliced querysets cost more to build than to run, and a raw
+        # queryset more to map its columns than to run. Each arm is a derived table, the form of a
+        # sliced UNION arm that SQLite (scripts/run's embedded default) accepts as well as
+        # PostgreSQL.
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(arms), params)
+            found = cursor.fetchall()
+        for row in found:
+            (candidates if row[-1] == 1 else same_phone).append(_organisation_from_row(row[:-1]))
     same_place = [c for c in candidates if postal and c.postal_code == postal]
     if same_place:
         by_phone = [c for c in same_place if _same_phone(phone, c.phone)]

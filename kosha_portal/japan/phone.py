@@ -1,10 +1,13 @@
 """Japanese phone numbers: 03-XXXX-XXXX fixed lines, 090/080/070 mobiles, 050 IP, 0120 toll-free."""
 
+from functools import lru_cache
+
 import phonenumbers
 
 from .normalize import digits_only
 
 
+@lru_cache(maxsize=4096)  # pure, and an intake normalises its number twice (form, registry match)
 def normalize_phone(value: str) -> str:
     """Formatted national number (``03-3251-7881``), or '' when it is not a valid Japanese number."""
     digits = digits_only(value)

