@@ -25,6 +25,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from kosha_portal.accounts.roles import ADMINISTRATORS, DESK_STAFF, EXPERTS
+from kosha_portal.japan.business_days import closure_days_forget_local
 from tests import otp
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
@@ -87,9 +88,35 @@ def _japanese_by_default():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters and cached lookups live in Redis; each test starts clean."""
+    """Rate-limit counters and cached lookups live in Redis (the closure days also in each
+    process); each test starts clean."""
     cache.clear()
+    closure_days_forget_local()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _reference_numbers_restart(request, django_db_blocker):
+    """A transactional test's data is emptied by TRUNCATE, which leaves the fiscal years' 相談番号
+    sequences where they were (consultations.services); they are dropped with it, so the next
+    test's numbers start at 1 again. (Other tests create them inside the test's transaction,
+    which rolls them back.)"""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    )
+    if not (transactional or {"transactional_db", "live_server"} & set(request.fixturenames)):
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'S' "
+            "AND relname LIKE 'consultations\\_reference\\_%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {connection.ops.quote_name(name)}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,6 +4,7 @@
 Used for reply-by dates, reminders and report due dates; never to move a published deadline."""
 
 import datetime
+import time
 from functools import lru_cache
 
 import jpholiday
@@ -21,12 +22,35 @@ CLOSURE_DAYS_CACHE_KEY = "japan:closure-days:v1"
 # Bounds how long a reader that raced a change (read the old days before the commit, stored
 # them after it) can keep them.
 CLOSURE_DAYS_CACHE_SECONDS = 5 * 60
+# Each process also keeps the days for this long (the cache's round trip was most of an intake's
+# reply-by date). A change empties the changing process's copy at once; the other processes see
+# it within this many seconds.
+CLOSURE_DAYS_LOCAL_SECONDS = 30
+_local: dict = {"days": None, "until": 0.0}
+
+
+def closure_days_forget_local() -> None:
+    """Drop this process's copy (tests, whose database and cache are emptied between them)."""
+    _local["days"] = None
 
 
 def _closure_days_invalidated() -> None:
     from django.core.cache import cache
 
+    closure_days_forget_local()
     cache.delete(CLOSURE_DAYS_CACHE_KEY)
+
+
+def _cached_closure_days():
+    """Every closure day, from this process's copy or the cache (None when neither has them)."""
+    from django.core.cache import cache
+
+    if _local["days"] is not None and time.monotonic() < _local["until"]:
+        return _local["days"]
+    days = cache.get(CLOSURE_DAYS_CACHE_KEY)
+    if days is not None:
+        _local.update(days=days, until=time.monotonic() + CLOSURE_DAYS_LOCAL_SECONDS)
+    return days
 
 
 def _changed_in_this_transaction() -> bool:
@@ -55,10 +79,11 @@ def _closure_days(start: datetime.date, end: datetime.date) -> set[datetime.date
     if _changed_in_this_transaction():
         days = None
     else:
-        days = cache.get(CLOSURE_DAYS_CACHE_KEY)
+        days = _cached_closure_days()
         if days is None:
             days = frozenset(ClosureDay.objects.values_list("date", flat=True))
             cache.set(CLOSURE_DAYS_CACHE_KEY, days, CLOSURE_DAYS_CACHE_SECONDS)
+            _local.update(days=days, until=time.monotonic() + CLOSURE_DAYS_LOCAL_SECONDS)
     if days is None:
         return set(
             ClosureDay.objects.filter(date__range=(start, end)).values_list("date", flat=True)
