@@ -1,5 +1,3 @@
-import copy
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -298,13 +296,20 @@ class _SharedChoicesCopy:
     deep copy of the choices was most of the cost of building the public form."""
 
     def __deepcopy__(self, memo):
-        result = copy.copy(self)
+        result = _shallow_copy(self)
         memo[id(self)] = result
-        result.widget = copy.copy(self.widget)
+        result.widget = _shallow_copy(self.widget)
         result.widget.attrs = self.widget.attrs.copy()
         result.error_messages = self.error_messages.copy()
         result.validators = self.validators[:]
         return result
+
+
+def _shallow_copy(obj):
+    """``copy.copy`` of a field or widget (plain instances), without its reduce protocol."""
+    result = object.__new__(type(obj))
+    result.__dict__.update(obj.__dict__)
+    return result
 
 
 _SHARED_CLASSES: dict[type, type] = {}
