@@ -9,6 +9,7 @@ from .services import (
     consultation_reply_send,
     consultation_start,
     consultation_submit,
+    reference_sequences_take,
 )
 
 EXAMPLES = [
@@ -255,7 +256,6 @@ def load_history(stdout, *, now=None) -> list:
     import random
 
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import F
 
     from companies.models import Organisation
     from kosha_portal import clock
@@ -268,7 +268,6 @@ def load_history(stdout, *, now=None) -> list:
         BehaviourType,
         ConsultationMessage,
         Damage,
-        FiscalYearCounter,
         Place,
         RequestedSupport,
     )
@@ -361,18 +360,14 @@ def load_history(stdout, *, now=None) -> list:
             )
             history.append(stamps)
         day += datetime.timedelta(days=1)
-    # Numbers come from the year's counter, so later submissions continue after them.
+    # Numbers are taken as the intake takes them, so later submissions continue after them.
     for fiscal_year in sorted({c.fiscal_year for c in rows}):
-        counter, _created = FiscalYearCounter.objects.select_for_update().get_or_create(
-            fiscal_year=fiscal_year
-        )
-        for c in (c for c in rows if c.fiscal_year == fiscal_year):
-            counter.last_sequence += 1
-            c.sequence = counter.last_sequence
-            c.reference = f"{fiscal_year}-{c.sequence:04d}"
-        FiscalYearCounter.objects.filter(pk=fiscal_year).update(
-            last_sequence=F("last_sequence") + sum(1 for c in rows if c.fiscal_year == fiscal_year)
-        )
+        of_year = [c for c in rows if c.fiscal_year == fiscal_year]
+        for c, sequence in zip(
+            of_year, reference_sequences_take(fiscal_year, len(of_year)), strict=True
+        ):
+            c.sequence = sequence
+            c.reference = f"{fiscal_year}-{sequence:04d}"
     created = Consultation.objects.bulk_create(rows)
     replies = ConsultationMessage.objects.bulk_create(
         [

@@ -6,7 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -53,21 +53,92 @@ def reply_by_for(received_at: datetime.datetime) -> datetime.date:
 
 
 def _allocate_reference(fiscal_year: int) -> tuple[int, str]:
-    """The next 相談番号 of ``fiscal_year``: one statement (the year's counter row is created at
-    its first number). Called before the submission's transaction, it commits on its own, so the
-    year's counter row is locked for that one statement only and concurrent submissions do not
-    queue behind each other's inserts and commit; a submission that then fails leaves a gap in
-    the year's numbers (docs/architecture.md)."""
+    """The next 相談番号 of ``fiscal_year``, taken before the submission's transaction."""
+    (sequence,) = reference_sequences_take(fiscal_year, 1)
+    return sequence, f"{fiscal_year}-{sequence:04d}"
+
+
+def reference_sequences_take(fiscal_year: int, count: int) -> list[int]:
+    """``count`` new sequence numbers of ``fiscal_year``'s 相談番号, in one statement.
+
+    On PostgreSQL they come from the year's own sequence (``consultations_reference_<year>``,
+    created at the year's first number): no row is locked and nothing is committed for them, so
+    concurrent submissions never queue behind each other, and a submission that fails leaves a
+    gap in the year's numbers (docs/architecture.md). Elsewhere (SQLite, scripts/run's embedded
+    default) the year's counter row is incremented."""
+    if connection.vendor == "postgresql":
+        name = _reference_sequence_name(fiscal_year)
+        numbers = _sequence_next(name, count, missing_ok=True)
+        if numbers[0] is None:  # the year has no sequence yet
+            _reference_sequence_create(fiscal_year)
+            numbers = _sequence_next(name, count, missing_ok=False)
+        return numbers
     table = connection.ops.quote_name(FiscalYearCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (fiscal_year, last_sequence) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT (fiscal_year) DO UPDATE SET last_sequence = {table}.last_sequence + 1 "
+            f"INSERT INTO {table} (fiscal_year, last_sequence) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (fiscal_year) DO UPDATE SET last_sequence = {table}.last_sequence + %s "
             "RETURNING last_sequence",
-            [fiscal_year],
+            [fiscal_year, count, count],
         )
-        (sequence,) = cursor.fetchone()
-    return sequence, f"{fiscal_year}-{sequence:04d}"
+        (last,) = cursor.fetchone()
+    return list(range(last - count + 1, last + 1))
+
+
+def _sequence_next(name: str, count: int, *, missing_ok: bool) -> list:
+    """``count`` values of the sequence ``name``; with ``missing_ok``, Nones if it does not
+    exist (yet) rather than an error."""
+    call = "nextval(to_regclass(%s))" if missing_ok else "nextval(%s::regclass)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {call} FROM generate_series(1, %s)", [name, count])  # noqa: S608
+        return [value for (value,) in cursor.fetchall()]
+
+
+DUPLICATE_TABLE = "42P07"  # PostgreSQL's SQLSTATE for a relation that already exists
+
+
+def _reference_sequence_name(fiscal_year: int) -> str:
+    return f"consultations_reference_{int(fiscal_year)}"
+
+
+def _reference_sequence_create(fiscal_year: int) -> None:
+    """Create the year's sequence (once: concurrent first numbers wait for each other). It
+    continues after the numbers the year already has, from its counter row (numbers taken
+    before the sequences existed) or its consultations; the counter row is kept as the record of
+    the years that have numbers (the admin's year filter)."""
+    name = _reference_sequence_name(fiscal_year)
+    counter = connection.ops.quote_name(FiscalYearCounter._meta.db_table)
+    consultations = connection.ops.quote_name(Consultation._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sequence:{name}"])
+        # One statement that reads tables: opening them makes this backend see the catalog as
+        # it is now (an advisory lock does not), so a sequence the previous holder created is
+        # seen.
+        cursor.execute(
+            "SELECT to_regclass(%s), GREATEST("  # noqa: S608
+            f"(SELECT last_sequence FROM {counter} WHERE fiscal_year = %s), "
+            f"(SELECT max(sequence) FROM {consultations} WHERE fiscal_year = %s), 0)",
+            [name, fiscal_year, fiscal_year],
+        )
+        exists, last = cursor.fetchone()
+        if exists is not None:
+            return
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"CREATE SEQUENCE {connection.ops.quote_name(name)} START WITH {last + 1}"
+                )
+        except ProgrammingError as exc:
+            # Within a longer transaction that had read those tables already, the catalog may
+            # not have been refreshed: the previous holder did create it.
+            if getattr(exc.__cause__, "sqlstate", None) != DUPLICATE_TABLE:
+                raise
+            return
+        cursor.execute(
+            f"INSERT INTO {counter} (fiscal_year, last_sequence) VALUES (%s, %s) "  # noqa: S608
+            "ON CONFLICT (fiscal_year) DO NOTHING",
+            [fiscal_year, last],
+        )
 
 
 def _attachments_prepare(consultation, files, stored) -> list[ConsultationAttachment]:

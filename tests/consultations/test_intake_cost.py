@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consultations.models import Consultation, ConsultationAttachment
+from consultations.models import Consultation, ConsultationAttachment, FiscalYearCounter
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.japan.models import ClosureDay
 from kosha_portal.mail import tasks as mail_tasks
@@ -213,3 +213,39 @@ def test_closure_days_are_read_from_the_cache_once_stored(client):
     with CaptureQueriesContext(connection) as captured:
         client.post(URL, intake_payload(contact_email="cached@example.jp"))
     assert not [q for q in captured.captured_queries if "japan_closureday" in q["sql"]]
+
+
+def test_a_closure_day_saved_by_another_process_reaches_this_one_within_its_copy_lifetime(
+    client, monkeypatch
+):
+    """Another worker's edit empties the shared cache, not this process's copy of the days: the
+    next intakes here keep the old reply date until the copy expires, then follow the edit."""
+    import time
+
+    from kosha_portal.japan import business_days
+
+    client.post(URL, intake_payload(contact_email="before@example.jp"))
+    ClosureDay.objects.bulk_create([ClosureDay(date=datetime.date(2026, 12, 2), reason="棚卸し")])
+    cache.delete(business_days.CLOSURE_DAYS_CACHE_KEY)  # what the other process's signal does
+    client.post(URL, intake_payload(contact_email="soon@example.jp"))
+    assert Consultation.objects.get(contact_email="soon@example.jp").reply_by == (
+        datetime.date(2026, 12, 2)
+    )
+    later = time.monotonic() + business_days.CLOSURE_DAYS_LOCAL_SECONDS + 1
+    monkeypatch.setattr(business_days.time, "monotonic", lambda: later)
+    client.post(URL, intake_payload(contact_email="later@example.jp"))
+    assert Consultation.objects.get(contact_email="later@example.jp").reply_by == (
+        datetime.date(2026, 12, 3)
+    )
+
+
+def test_a_years_numbers_continue_after_those_its_counter_gave_before_it_had_a_sequence(client):
+    """A database numbered by the counter row alone (before the year's sequence existed, or by
+    the demo on SQLite) goes on from its last number."""
+    FiscalYearCounter.objects.create(fiscal_year=2026, last_sequence=41)
+    client.post(URL, intake_payload(contact_email="next@example.jp"))
+    client.post(URL, intake_payload(contact_email="after@example.jp"))
+    assert sorted(Consultation.objects.values_list("reference", flat=True)) == [
+        "2026-0042",
+        "2026-0043",
+    ]
