@@ -41,15 +41,24 @@ def _closure_days_invalidated() -> None:
     cache.delete(CLOSURE_DAYS_CACHE_KEY)
 
 
+def _monotonic() -> float:
+    """The clock of this process's copy (its own, so a test can move it alone)."""
+    return time.monotonic()
+
+
+def _keep_local(days) -> None:
+    _local.update(days=days, until=_monotonic() + CLOSURE_DAYS_LOCAL_SECONDS)
+
+
 def _cached_closure_days():
     """Every closure day, from this process's copy or the cache (None when neither has them)."""
     from django.core.cache import cache
 
-    if _local["days"] is not None and time.monotonic() < _local["until"]:
+    if _local["days"] is not None and _monotonic() < _local["until"]:
         return _local["days"]
     days = cache.get(CLOSURE_DAYS_CACHE_KEY)
     if days is not None:
-        _local.update(days=days, until=time.monotonic() + CLOSURE_DAYS_LOCAL_SECONDS)
+        _keep_local(days)
     return days
 
 
@@ -83,7 +92,7 @@ def _closure_days(start: datetime.date, end: datetime.date) -> set[datetime.date
         if days is None:
             days = frozenset(ClosureDay.objects.values_list("date", flat=True))
             cache.set(CLOSURE_DAYS_CACHE_KEY, days, CLOSURE_DAYS_CACHE_SECONDS)
-            _local.update(days=days, until=time.monotonic() + CLOSURE_DAYS_LOCAL_SECONDS)
+            _keep_local(days)
     if days is None:
         return set(
             ClosureDay.objects.filter(date__range=(start, end)).values_list("date", flat=True)

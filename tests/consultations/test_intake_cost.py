@@ -232,7 +232,7 @@ def test_a_closure_day_saved_by_another_process_reaches_this_one_within_its_copy
         datetime.date(2026, 12, 2)
     )
     later = time.monotonic() + business_days.CLOSURE_DAYS_LOCAL_SECONDS + 1
-    monkeypatch.setattr(business_days.time, "monotonic", lambda: later)
+    monkeypatch.setattr(business_days, "_monotonic", lambda: later)
     client.post(URL, intake_payload(contact_email="later@example.jp"))
     assert Consultation.objects.get(contact_email="later@example.jp").reply_by == (
         datetime.date(2026, 12, 3)
