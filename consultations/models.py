@@ -94,8 +94,10 @@ def _codes(choices) -> list[str]:
 
 
 class FiscalYearCounter(models.Model):
-    """The last reference sequence used per fiscal year; its row is locked while a number is
-    taken, so two submissions never receive the same 相談番号."""
+    """The fiscal years that have 相談番号. On SQLite (the embedded default) its row counts the
+    year's numbers, locked while one is taken. On PostgreSQL each year's numbers come from a
+    sequence of its own (consultations.services.reference_sequences_take); the row is written when
+    that sequence is created and keeps the number the year had reached then."""
 
     fiscal_year = models.PositiveSmallIntegerField(primary_key=True)
     last_sequence = models.PositiveIntegerField(default=0)
