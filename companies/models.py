@@ -108,8 +108,10 @@ class Organisation(models.Model):
             ),
         ]
         indexes = [
-            # Public forms look a company up by its phone number when the name differs.
-            models.Index(fields=["phone"], name="organisation_phone"),
+            # Public forms look a company up by its phone number when no name matches: the
+            # first row of that number (ORDER BY id LIMIT 1) is the index's first entry, however
+            # many companies share the number (a chain's head office).
+            models.Index(fields=["phone", "id"], name="organisation_phone_id"),
             # The consultation list's 区市町村 filter lists the Tokyo municipalities from this
             # index alone; lookups by prefecture or by municipality need no LIKE twin.
             models.Index(fields=["prefecture", "municipality"], name="organisation_pref_muni"),

@@ -152,8 +152,7 @@ def organisation_match(data: dict) -> OrganisationMatch:
     phone_digits = digits_only(phone)
     candidates, same_phone = [], []
     if key or phone_digits:
-        # The rows of the same name, and the first of the same phone (used only when no name
-        # matches), in one statement.
+        # The rows of the same name, or else the first of the same phone, in one statement.
         table = connection.ops.quote_name(Organisation._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in _ROW_FIELDS)
         # A row with another 法人番号 is another company, however alike the names.
@@ -166,11 +165,18 @@ def organisation_match(data: dict) -> OrganisationMatch:
             )
             params.append(key)
         if phone_digits:
+            # The phone decides only when no name matches, so its arm reads nothing when one
+            # does (PostgreSQL tests the NOT EXISTS once, before the arm's scan).
+            no_name = (
+                f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE name_key = %s {other_number}) "  # noqa: S608
+                if key
+                else ""
+            )
             arms.append(
                 f"SELECT * FROM (SELECT {columns}, 2 AS match_by FROM {table} "  # noqa: S608
-                f"WHERE phone = %s {other_number}ORDER BY id LIMIT 1) AS by_phone"
+                f"WHERE phone = %s {other_number}{no_name}ORDER BY id LIMIT 1) AS by_phone"
             )
-            params.append(phone)
+            params.extend([phone, key] if key else [phone])
         # Raw: the ORM's union of two sliced querysets cost more to build than to run, and a raw
         # queryset more to map its columns than to run. Each arm is a derived table, the form of a
         # sliced UNION arm that SQLite (scripts/run's embedded default) accepts as well as

@@ -263,6 +263,51 @@ def test_a_row_with_the_same_phone_but_another_name_is_a_suspect_only():
 
 
 @pytest.mark.django_db
+def test_of_several_rows_with_the_same_phone_the_oldest_is_the_suspect():
+    oldest = _hanamizuki(name="ハナミズキ本店", corporate_number="")
+    _hanamizuki(name="ハナミズキ支店", corporate_number="")
+    created = organisation_find_or_create(
+        data={"name": "花水木フラワー", "postal_code": "101-0025", "phone": "03-3251-7881"},
+        actor="company:x",
+    )
+    assert (created.possible_duplicate_of_id, created.duplicate_basis) == (oldest.pk, "same_phone")
+
+
+@pytest.mark.django_db
+def test_a_name_elsewhere_outranks_another_company_of_the_same_phone():
+    same_phone = _hanamizuki(name="花水木フラワー", corporate_number="")
+    same_name = _hanamizuki(postal_code="160-0023", phone="03-0000-1111")
+    created = organisation_find_or_create(
+        data={"name": "ハナミズキ商店", "postal_code": "101-0025", "phone": "03-3251-7881"},
+        actor="company:x",
+    )
+    assert created.pk not in (same_phone.pk, same_name.pk)
+    assert (created.possible_duplicate_of_id, created.duplicate_basis) == (
+        same_name.pk,
+        "other_place",
+    )
+
+
+@pytest.mark.django_db
+def test_the_phone_decides_when_the_only_same_name_has_another_corporate_number():
+    _hanamizuki()  # the same name, with its own 法人番号
+    same_phone = _hanamizuki(name="花水木フラワー", corporate_number="", phone="03-5555-0101")
+    created = organisation_find_or_create(
+        data={
+            "name": "ハナミズキ商店",
+            "corporate_number": "4011001098993",
+            "postal_code": "101-0025",
+            "phone": "03-5555-0101",
+        },
+        actor="company:x",
+    )
+    assert (created.possible_duplicate_of_id, created.duplicate_basis) == (
+        same_phone.pk,
+        "same_phone",
+    )
+
+
+@pytest.mark.django_db
 def test_another_corporate_number_is_another_company_even_with_the_same_name():
     existing = _hanamizuki()
     other = organisation_find_or_create(
