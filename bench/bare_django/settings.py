@@ -4,6 +4,8 @@ import os
 
 import environ
 
+from kosha_portal.database import connection_settings
+
 env = environ.Env()
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "bench-bare-only-secret-key-0123456789abcdef")
 DEBUG = False
@@ -11,10 +13,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 INSTALLED_APPS = ["bench.bare_django"]
 MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]
 ROOT_URLCONF = "bench.bare_django.site"
-DATABASES = {"default": env.db("DATABASE_URL")}
-# The same persistent connections as the portal (kosha_portal/settings.py).
-DATABASES["default"]["CONN_MAX_AGE"] = 60
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The portal's connection settings (persistent connections, health checks, prepared statements).
+DATABASES = {"default": connection_settings(env, "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "Asia/Tokyo"

@@ -13,7 +13,10 @@ def documented_variables() -> set[str]:
 
 
 def test_every_setting_read_from_the_environment_is_in_env_example():
-    settings_source = (ROOT / "kosha_portal" / "settings.py").read_text(encoding="utf-8")
+    settings_source = "".join(
+        (ROOT / "kosha_portal" / name).read_text(encoding="utf-8")
+        for name in ("settings.py", "database.py")
+    )
     read = set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]+)\"", settings_source))
     gunicorn_source = (ROOT / "gunicorn.conf.py").read_text(encoding="utf-8")
     read |= set(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]+)\"", gunicorn_source))
