@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kosha_portal import clock
 from kosha_portal.audit.labels import audit_label
 from kosha_portal.audit.services import audit_event, audit_record
+from kosha_portal.database import PREPARE
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.normalize import company_name_key, digits_only
 from kosha_portal.japan.phone import normalize_phone
@@ -182,7 +183,8 @@ def organisation_match(data: dict) -> OrganisationMatch:
         # sliced UNION arm that SQLite (scripts/run's embedded default) accepts as well as
         # PostgreSQL.
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(arms), params)
+            # Equality lookups: the same plan serves every name and number (kosha_portal.database).
+            cursor.execute(PREPARE + " UNION ALL ".join(arms), params)
             found = cursor.fetchall()
         for row in found:
             (candidates if row[-1] == 1 else same_phone).append(_organisation_from_row(row[:-1]))

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from companies.models import Organisation
-from kosha_portal.database import connection_settings
+from kosha_portal.database import PREPARE, connection_settings
 
 
 def _settings(monkeypatch, url: str, **variables) -> dict:
@@ -17,7 +17,9 @@ def _settings(monkeypatch, url: str, **variables) -> dict:
 
 def test_postgresql_connections_bind_parameters_on_the_server_and_prepare(monkeypatch):
     settings = _settings(monkeypatch, "postgres://kosha@db.example.jp:5432/kosha")
-    assert settings["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    options = settings["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 5)
+    assert options["cursor_factory"].__name__ == "InsertPreparingCursor"
     assert (settings["CONN_MAX_AGE"], settings["CONN_HEALTH_CHECKS"]) == (60, True)
 
 
@@ -36,23 +38,38 @@ def test_sqlite_gets_no_postgresql_options(monkeypatch):
     assert "server_side_binding" not in settings.get("OPTIONS", {})
 
 
+def _prepared(pattern: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [pattern]
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db
-def test_a_statement_run_five_times_on_a_connection_is_prepared_on_postgresql():
+def test_an_insert_is_prepared_at_its_fifth_run_on_a_connection():
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
+    pattern = 'INSERT INTO "companies_organisation"%'
+    before = _prepared(pattern)
+    for n in range(4):
+        Organisation.objects.create(name=f"準備商店{n}")
+    assert _prepared(pattern) == before  # four runs: still planned each time
+    for n in range(4, 6):
+        Organisation.objects.create(name=f"準備商店{n}")
+    assert _prepared(pattern) == before + 1
 
-    def prepared() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-                ["%companies_organisation%corporate_number%"],
-            )
-            return cursor.fetchone()[0]
 
-    before = prepared()
-    for number in ("1000012050001", "2000012050002", "3000012050003", "4000012050004"):
-        Organisation.objects.filter(corporate_number=number).exists()
-    assert prepared() == before  # four runs: still planned each time
-    for number in ("5000012050005", "6000012050006"):
-        Organisation.objects.filter(corporate_number=number).exists()
-    assert prepared() == before + 1
+@pytest.mark.django_db
+def test_a_select_is_planned_for_its_values_unless_it_asks_to_be_prepared():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    pattern = "%FROM %companies_organisation%corporate_number% = $1%"
+    for number in range(8):
+        Organisation.objects.filter(corporate_number=f"{number}000012050001").exists()
+    assert _prepared(pattern) == 0
+    marked = PREPARE + "SELECT 1 FROM companies_organisation WHERE corporate_number = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        for number in range(6):
+            cursor.execute(marked, [f"{number}000012050001"])
+    assert _prepared(pattern) == 1
