@@ -4,6 +4,7 @@ summary, and Enter on each of its links puts focus on that field (a group's firs
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests import timeline
 from tests.seminars.factories import SeminarFactory
@@ -32,7 +33,13 @@ def tab_until(page, condition: str, *, back=False, limit=250):
 
 
 def follow_every_summary_link(page):
-    assert active(page) == "error-summary", "focus is not on the error summary"
+    # The page's script moves focus once it has run, which may be after the summary is parsed.
+    try:
+        page.wait_for_function(
+            f"() => {ACTIVE} && {ACTIVE}.id === 'error-summary'", timeout=5000, polling=50
+        )
+    except PlaywrightTimeout:
+        raise AssertionError(f"focus is not on the error summary but on {active(page)!r}") from None
     targets = page.eval_on_selector_all(
         "#error-summary a[data-summary-target]", "links => links.map(a => a.dataset.summaryTarget)"
     )
