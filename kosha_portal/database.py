@@ -4,7 +4,7 @@
 
 def connection_settings(env, url_default: str) -> dict:
     """``DATABASES["default"]`` from DATABASE_URL: persistent connections with health checks and,
-    on PostgreSQL, server-side parameters with prepared INSERTs (``insert_preparing_cursor``).
+    on PostgreSQL, server-side parameters and prepared INSERTs (``insert_preparing_cursor``).
     A transaction-mode connection pooler (PgBouncer without max_prepared_statements) cannot keep
     a session's prepared statements: set ``DATABASE_PREPARED_STATEMENTS=false`` behind one."""
     settings = env.db("DATABASE_URL", default=url_default)
@@ -28,7 +28,7 @@ PREPARE = "/* prepare */ "
 
 
 def insert_preparing_cursor():
-    """Django's server-side binding cursor, preparing INSERTs only.
+    """Django's server-side binding cursor, preparing INSERTs and the statements marked PREPARE.
 
     With Django's default (client-side binding) psycopg writes every parameter into the SQL text
     and PostgreSQL parses and plans each statement anew: for the intake's INSERTs that was most
@@ -36,8 +36,9 @@ def insert_preparing_cursor():
     five runs PostgreSQL may keep one generic plan for every value. An ``INSERT … VALUES`` has one
     plan whatever its values, so those are prepared (the PREPARE_THRESHOLD-th time a connection
     runs one; psycopg keeps the 100 most recent), and so are statements that start with
-    ``PREPARE``. Every other statement is planned for its values as before: a generic plan of the triage list's text search read rows the values would have
-    excluded (its rows query 3–5 ms custom, 9–18 ms generic)."""
+    ``PREPARE``. Every other statement is planned for its values, as before: a generic plan of
+    the triage list's text search read rows its values would have excluded (its rows query took
+    3–5 ms planned for its values, 9–18 ms generic)."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class InsertPreparingCursor(ServerBindingCursor):
