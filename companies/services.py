@@ -169,7 +169,8 @@ def organisation_match(data: dict) -> OrganisationMatch:
             # The phone decides only when no name matches, so its arm reads nothing when one
             # does (PostgreSQL tests the NOT EXISTS once, before the arm's scan).
             no_name = (
-                f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE name_key = %s {other_number}) "  # noqa: S608
+                f"AND NOT EXISTS (SELECT 1 FROM {table} "  # noqa: S608
+                f"WHERE name_key = %s {other_number}) "
                 if key
                 else ""
             )

