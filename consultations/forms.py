@@ -15,6 +15,7 @@ from companies.forms import (
     required_messages,
 )
 from kosha_portal import clock
+from kosha_portal.forms import CleanWithoutBoundFieldsMixin
 from kosha_portal.japan.forms import (
     KanaField,
     NormalizedCharField,
@@ -206,7 +207,10 @@ def _started_at(token: str) -> float | None:
 
 
 class ConsultationIntakeForm(
-    AnnouncementOptInMixin, OrganisationFieldsMixin, ConsultationFieldsMixin
+    CleanWithoutBoundFieldsMixin,
+    AnnouncementOptInMixin,
+    OrganisationFieldsMixin,
+    ConsultationFieldsMixin,
 ):
     """The public intake form (no account, no CAPTCHA: a honeypot and a minimum fill time)."""
 
@@ -260,9 +264,8 @@ class ConsultationIntakeForm(
         # token it was first given, so a quick correction is not refused as too fast. Only a
         # missing, forged or expired token is replaced (and that submission is refused below).
         posted = self.data.get("started") if self.is_bound else None
-        self.fields["started"].initial = (
-            posted if _started_at(posted) is not None else started_token()
-        )
+        self._started = _started_at(posted)  # read once: clean() judges the same token
+        self.fields["started"].initial = posted if self._started is not None else started_token()
 
     def clean(self):
         cleaned = super().clean()
@@ -271,7 +274,8 @@ class ConsultationIntakeForm(
                 _("送信内容を受け付けられませんでした。お手数ですが、お電話でご相談ください。"),
                 code="honeypot",
             )
-        started = _started_at(cleaned.get("started"))
+        token = cleaned.get("started")
+        started = self._started if token == self.data.get("started") else _started_at(token)
         if started is None:
             raise ValidationError(
                 _(
@@ -315,19 +319,29 @@ def _shallow_copy(obj):
 _SHARED_CLASSES: dict[type, type] = {}
 
 
-def _share_choices(fields) -> None:
-    for field in fields.values():
+class _FieldsCopy(dict):
+    """A form class's ``base_fields`` whose deep copy (one per form, in ``BaseForm.__init__``)
+    calls each field's ``__deepcopy__`` directly, without ``copy.deepcopy``'s dispatch per
+    field."""
+
+    def __deepcopy__(self, memo):
+        return {name: field.__deepcopy__(memo) for name, field in self.items()}
+
+
+def _share_choices(form_class) -> None:
+    for field in form_class.base_fields.values():
         cls = type(field)
         shared = _SHARED_CLASSES.setdefault(
             cls, type(cls.__name__, (_SharedChoicesCopy, cls), {"__module__": cls.__module__})
         )
         field.__class__ = shared
+    form_class.base_fields = _FieldsCopy(form_class.base_fields)
 
 
 # The public form is built at every POST: its error messages and help texts are set once here.
 prepare_required_messages(ConsultationIntakeForm)
 ConsultationIntakeForm.prepare_fields(ConsultationIntakeForm.base_fields)
-_share_choices(ConsultationIntakeForm.base_fields)
+_share_choices(ConsultationIntakeForm)
 
 
 def _now_to_the_minute():

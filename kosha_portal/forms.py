@@ -1,5 +1,7 @@
-"""How every form of the portal renders its fields (settings.FORM_RENDERER)."""
+"""How the portal's forms render their fields (settings.FORM_RENDERER) and, on the public forms' hot
+path, clean them."""
 
+from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
 
@@ -24,3 +26,39 @@ class AccessibleBoundField(BoundField):
 
 class PortalFormRenderer(DjangoTemplates):
     bound_field_class = AccessibleBoundField
+
+
+class _FieldData:
+    """What ``Field._clean_bound_field`` reads of a bound field (its submitted data and its
+    initial value), read the way ``BoundField`` reads them, without building one."""
+
+    __slots__ = ("field", "form", "name")
+
+    def __init__(self, form, field, name):
+        self.form, self.field, self.name = form, field, name
+
+    @property
+    def data(self):
+        return self.form._widget_data_value(self.field.widget, self.form.add_prefix(self.name))
+
+    @property
+    def initial(self):
+        return self.form.get_initial_for_field(self.field, self.name)
+
+
+class CleanWithoutBoundFieldsMixin:
+    """Validates like Django's ``BaseForm._clean_fields`` without creating a ``BoundField`` per
+    field: a form that is valid and never rendered (a public form's successful POST) needed the
+    ~30 bound fields, with their labels and lazy help texts, for nothing (issue 17). A form that
+    is shown again builds them as usual when it is rendered."""
+
+    def _clean_fields(self):
+        built = self._bound_fields_cache
+        for name, field in self.fields.items():
+            bound = built.get(name) or _FieldData(self, field, name)
+            try:
+                self.cleaned_data[name] = field._clean_bound_field(bound)
+                if hasattr(self, f"clean_{name}"):
+                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+            except ValidationError as error:
+                self.add_error(name, error)
