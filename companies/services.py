@@ -1,6 +1,7 @@
 """Every write to the organisation registry: the public forms' find-or-create (one company, one
 row), staff edits, the possible-duplicate queue and merges that keep the better data."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -134,6 +135,37 @@ def _row_converters(conn) -> list:
     return _CONVERTERS[conn.vendor]
 
 
+@functools.lru_cache(maxsize=16)
+def _match_sql(vendor: str, by_name: bool, by_phone: bool, numbered: bool) -> str:
+    """organisation_match's statement (its text depends on nothing but these, so it is built once
+    per combination; ``vendor`` keys the quoting): the rows of the same name, or else the first
+    of the same phone."""
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _ROW_FIELDS)
+    # A row with another 法人番号 is another company, however alike the names.
+    other_number = "AND corporate_number = '' " if numbered else ""
+    arms = []
+    if by_name:
+        arms.append(
+            f"SELECT * FROM (SELECT {columns}, 1 AS match_by FROM {table} "  # noqa: S608
+            f"WHERE name_key = %s {other_number}ORDER BY id LIMIT 50) AS by_name"
+        )
+    if by_phone:
+        # The phone decides only when no name matches, so its arm reads nothing when one does
+        # (PostgreSQL tests the NOT EXISTS once, before the arm's scan).
+        no_name = (
+            f"AND NOT EXISTS (SELECT 1 FROM {table} "  # noqa: S608
+            f"WHERE name_key = %s {other_number}) "
+            if by_name
+            else ""
+        )
+        arms.append(
+            f"SELECT * FROM (SELECT {columns}, 2 AS match_by FROM {table} "  # noqa: S608
+            f"WHERE phone = %s {other_number}{no_name}ORDER BY id LIMIT 1) AS by_phone"
+        )
+    return PREPARE + " UNION ALL ".join(arms)
+
+
 def _same_phone(a: str, b: str) -> bool:
     return bool(digits_only(a)) and digits_only(a) == digits_only(b)
 
@@ -154,30 +186,8 @@ def organisation_match(data: dict) -> OrganisationMatch:
     candidates, same_phone = [], []
     if key or phone_digits:
         # The rows of the same name, or else the first of the same phone, in one statement.
-        table = connection.ops.quote_name(Organisation._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in _ROW_FIELDS)
-        # A row with another 法人番号 is another company, however alike the names.
-        other_number = "AND corporate_number = '' " if number else ""
-        arms, params = [], []
-        if key:
-            arms.append(
-                f"SELECT * FROM (SELECT {columns}, 1 AS match_by FROM {table} "  # noqa: S608
-                f"WHERE name_key = %s {other_number}ORDER BY id LIMIT 50) AS by_name"
-            )
-            params.append(key)
+        params = [key] if key else []
         if phone_digits:
-            # The phone decides only when no name matches, so its arm reads nothing when one
-            # does (PostgreSQL tests the NOT EXISTS once, before the arm's scan).
-            no_name = (
-                f"AND NOT EXISTS (SELECT 1 FROM {table} "  # noqa: S608
-                f"WHERE name_key = %s {other_number}) "
-                if key
-                else ""
-            )
-            arms.append(
-                f"SELECT * FROM (SELECT {columns}, 2 AS match_by FROM {table} "  # noqa: S608
-                f"WHERE phone = %s {other_number}{no_name}ORDER BY id LIMIT 1) AS by_phone"
-            )
             params.extend([phone, key] if key else [phone])
         # Raw: the ORM's union of two sliced querysets cost more to build than to run, and a raw
         # queryset more to map its columns than to run. Each arm is a derived table, the form of a
@@ -185,7 +195,9 @@ def organisation_match(data: dict) -> OrganisationMatch:
         # PostgreSQL.
         with connection.cursor() as cursor:
             # Equality lookups: the same plan serves every name and number (kosha_portal.database).
-            cursor.execute(PREPARE + " UNION ALL ".join(arms), params)
+            cursor.execute(
+                _match_sql(connection.vendor, bool(key), bool(phone_digits), bool(number)), params
+            )
             found = cursor.fetchall()
         for row in found:
             (candidates if row[-1] == 1 else same_phone).append(_organisation_from_row(row[:-1]))

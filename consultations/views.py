@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -63,7 +63,8 @@ def consultation_new(request):
                     organisation=consultation.organisation,
                 )
                 token = signing.dumps(consultation.reference, salt=THANKS_SALT)
-                return redirect(f"{reverse('consultations:thanks')}?r={token}")
+                # A URL, not a view name: redirect() would try to reverse it first.
+                return HttpResponseRedirect(f"{reverse('consultations:thanks')}?r={token}")
         # A fresh timestamp: the next attempt is judged from now.
         form.data = form.data.copy()
         form.data["started"] = form.fields["started"].initial
