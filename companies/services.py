@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from kosha_portal import clock
 from kosha_portal.audit.labels import audit_label
 from kosha_portal.audit.services import audit_event, audit_record
-from kosha_portal.database import PREPARE
+from kosha_portal.database import PREPARE, Rider
 from kosha_portal.errors import DomainError
 from kosha_portal.japan.normalize import company_name_key, digits_only
 from kosha_portal.japan.phone import normalize_phone
@@ -72,22 +72,29 @@ def _fill_area(data: dict) -> dict:
     return data
 
 
-def _serialise(*keys: str) -> None:
+def _serialise(*keys: str, rider: Rider | None = None) -> None:
     """Make concurrent find-or-creates of the same company wait for each other (until the end of
-    the caller's transaction), so two submissions typed alike cannot both create a row."""
+    the caller's transaction), so two submissions typed alike cannot both create a row. The
+    statement that takes the locks also carries the caller's ``rider``, if any."""
     if connection.vendor != "postgresql":
         return
     keys = sorted({k for k in keys if k})
     if not keys:
         return
+    columns = ["pg_advisory_xact_lock(hashtext(%s))"] * len(keys)
+    params = [f"organisation:{key}" for key in keys]
+    if rider is not None:
+        columns.append(rider.sql)
+        params.extend(rider.params)
     with connection.cursor() as cursor:
         # One statement, always in the same order (PostgreSQL evaluates a select list from left
         # to right): two submissions sharing two keys never deadlock. The lookups that follow
-        # are separate statements, so their snapshot is taken once the locks are held.
-        cursor.execute(
-            "SELECT " + ", ".join(["pg_advisory_xact_lock(hashtext(%s))"] * len(keys)),
-            [f"organisation:{key}" for key in keys],
-        )
+        # are separate statements, so their snapshot is taken once the locks are held. Its plan
+        # does not depend on the values: prepared.
+        cursor.execute(f"{PREPARE}SELECT {', '.join(columns)}", params)
+        row = cursor.fetchone()
+    if rider is not None:
+        rider.carried(row[-1])
 
 
 # --- finding the registry row for a public form ---------------------------------------------------
@@ -251,7 +258,7 @@ def _fill_blanks(organisation: Organisation, data: dict, *, actor) -> None:
 
 
 def organisation_find_or_create(
-    *, data: dict, actor, audit_events: list | None = None
+    *, data: dict, actor, audit_events: list | None = None, rider: Rider | None = None
 ) -> Organisation:
     """The registry row for what a public form submitted.
 
@@ -262,14 +269,21 @@ def organisation_find_or_create(
     their own target only (docs/architecture.md).
 
     With ``audit_events`` (a list) the creation's audit event is appended to it, unsaved, for the
-    caller to save with its own (``audit_record_many``) in the same transaction."""
+    caller to save with its own (``audit_record_many``) in the same transaction. A ``rider`` (a
+    value the caller's transaction needs, such as a sequence's next value) is read in the
+    statement that takes the find-or-create's locks, on PostgreSQL."""
     data = _fill_area({k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
     number = data.get("corporate_number") or ""
     key = company_name_key(data.get("name") or "")
     phone = digits_only(data.get("phone") or "")
     # No savepoint of its own: callers (the intake services) already run in a transaction.
     with transaction.atomic(savepoint=False):
-        _serialise(number and f"number:{number}", key and f"name:{key}", phone and f"tel:{phone}")
+        _serialise(
+            number and f"number:{number}",
+            key and f"name:{key}",
+            phone and f"tel:{phone}",
+            rider=rider,
+        )
         match = organisation_match(data)
         if match.organisation is not None:
             _fill_blanks(match.organisation, data, actor=actor)

@@ -14,15 +14,16 @@ from django.utils.translation import gettext_noop
 from companies.services import organisation_find_or_create
 from kosha_portal import clock
 from kosha_portal.accounts.services import (
+    access_link_build,
     access_link_issue,
     access_link_url,
 )
 from kosha_portal.audit.services import (
     audit_event,
     audit_record,
-    audit_record_many,
     company_actor,
 )
+from kosha_portal.database import Rider, insert_together
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import Column
 from kosha_portal.japan.business_days import next_business_day
@@ -52,9 +53,19 @@ def reply_by_for(received_at: datetime.datetime) -> datetime.date:
     return next_business_day(jst_date(received_at))
 
 
-def _allocate_reference(fiscal_year: int) -> tuple[int, str]:
-    """The next 相談番号 of ``fiscal_year``, taken before the submission's transaction."""
-    (sequence,) = reference_sequences_take(fiscal_year, 1)
+def _reference_rider(fiscal_year: int) -> Rider | None:
+    """The year's next 相談番号, to be read in a statement the submission runs anyway (PostgreSQL:
+    the year's sequence, None until the year has one)."""
+    if connection.vendor != "postgresql":
+        return None
+    return Rider("nextval(to_regclass(%s))", (_reference_sequence_name(fiscal_year),))
+
+
+def _allocate_reference(fiscal_year: int, rider: Rider | None = None) -> tuple[int, str]:
+    """The next 相談番号 of ``fiscal_year``: the one ``rider`` carried, or a new one."""
+    sequence = rider.value if rider is not None else None
+    if sequence is None:  # not carried, or the year's first number (its sequence is created)
+        (sequence,) = reference_sequences_take(fiscal_year, 1)
     return sequence, f"{fiscal_year}-{sequence:04d}"
 
 
@@ -210,15 +221,18 @@ def consultation_submit(
     fiscal_year = fiscal_year_of(jst_date(received_at))
     staff = actor if getattr(actor, "is_authenticated", False) else None
     stored: list[ConsultationAttachment] = []
-    sequence, reference = _allocate_reference(fiscal_year)
     try:
         with transaction.atomic():
             events = []
+            # The number rides on the statement that takes the organisation's locks.
+            number = _reference_rider(fiscal_year)
             organisation = organisation_find_or_create(
                 data=organisation_data,
                 actor=staff or company_actor(data["contact_email"]),
                 audit_events=events,
+                rider=number,
             )
+            sequence, reference = _allocate_reference(fiscal_year, number)
             consultation = Consultation(
                 organisation=organisation,
                 channel=channel,
@@ -244,10 +258,10 @@ def consultation_submit(
                     changes={"channel": channel, "attachments": len(files)},
                 )
             )
-            audit_record_many(events)
-            link, token = access_link_issue(
+            link, token = access_link_build(
                 email=consultation.contact_email, organisation=organisation, target=consultation
             )
+            insert_together(*events, link)  # the audit trail and the personal link: one statement
             email_enqueue(
                 to=consultation.contact_email,
                 language=consultation.language,

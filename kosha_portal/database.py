@@ -1,5 +1,8 @@
 """The database connection's settings, shared by the portal and the bench's bare comparison site
-(bench/bare_django), so that both connect the same way."""
+(bench/bare_django), so that both connect the same way; and two ways for a write to send fewer
+statements (``Rider``, ``insert_together``)."""
+
+from dataclasses import dataclass
 
 
 def connection_settings(env, url_default: str) -> dict:
@@ -50,3 +53,69 @@ def insert_preparing_cursor():
             return super().execute(query, params, prepare=prepare, binary=binary)
 
     return InsertPreparingCursor
+
+
+# --- fewer round trips -------------------------------------------------------------------------
+# On the bench machine a round trip to PostgreSQL cost the worker and its backend about as much
+# CPU as a whole bare-form request spends outside them: the kernel's loopback on both sides, the
+# protocol, the backend's wake-up (docs/architecture.md, "The intake's cost"). These two let a
+# write that must send several statements send fewer.
+
+
+@dataclass
+class Rider:
+    """A value a transaction needs from the database, read in a statement that it runs anyway
+    rather than in one of its own: ``sql`` is one select-list expression with ``params``. The
+    statement that carries it sets ``value`` and ``taken``; a caller whose rider was not taken
+    (another database, or no such statement ran) reads the value its own way."""
+
+    sql: str
+    params: tuple = ()
+    value: object = None
+    taken: bool = False
+
+    def carried(self, value) -> None:
+        self.value, self.taken = value, True
+
+
+def insert_together(*objs) -> None:
+    """Insert new rows of any models in one statement, and set their primary keys.
+
+    The rows must not refer to one another (each is written as though the others did not exist
+    yet). As with ``bulk_create``, no ``save()`` method runs and no signal is sent. On PostgreSQL
+    the rows are one data-modifying ``WITH`` of Django's own INSERTs (each compiled as
+    ``bulk_create`` would compile it), whose plan does not depend on the values, so it is
+    prepared like an INSERT; elsewhere each row is inserted on its own."""
+    from django.db import connections, router
+    from django.db.models import AutoField
+    from django.db.models.sql import InsertQuery
+
+    if not objs:
+        return
+    alias = router.db_for_write(type(objs[0]))
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or len(objs) == 1:
+        for obj in objs:
+            type(obj)._base_manager.using(alias).bulk_create([obj])
+        return
+    parts, params = [], []
+    for n, obj in enumerate(objs):
+        opts = obj._meta
+        obj._prepare_related_fields_for_save(operation_name="insert_together")
+        fields = [f for f in opts.concrete_fields if not f.generated]
+        if obj.pk is None:
+            fields = [f for f in fields if not isinstance(f, AutoField)]
+        query = InsertQuery(type(obj))
+        query.insert_values(fields, [obj])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = [opts.pk]
+        ((insert_sql, insert_params),) = compiler.as_sql()
+        parts.append(f"r{n} (pk) AS ({insert_sql})")
+        params.extend(insert_params)
+    returned = ", ".join(f"(SELECT pk FROM r{n})" for n in range(len(objs)))  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"{PREPARE}WITH {', '.join(parts)} SELECT {returned}", params)
+        row = cursor.fetchone()
+    for obj, pk in zip(objs, row, strict=True):
+        obj.pk = obj._meta.pk.to_python(pk)
+        obj._state.adding, obj._state.db = False, alias

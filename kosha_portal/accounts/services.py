@@ -34,9 +34,21 @@ def access_link_issue(
     *, email: str, organisation=None, target=None, lifetime_days: int | None = None
 ) -> tuple[AccessLink, str]:
     """Create a link and return it with its raw token (shown once, in the email that carries it)."""
+    link, token = access_link_build(
+        email=email, organisation=organisation, target=target, lifetime_days=lifetime_days
+    )
+    link.save(force_insert=True)
+    return link, token
+
+
+def access_link_build(
+    *, email: str, organisation=None, target=None, lifetime_days: int | None = None
+) -> tuple[AccessLink, str]:
+    """The link ``access_link_issue`` would create, unsaved, with its raw token: for a write that
+    saves it together with other rows (``kosha_portal.database.insert_together``)."""
     token = secrets.token_urlsafe(32)
     days = lifetime_days or settings.ACCESS_LINK_LIFETIME_DAYS
-    link = AccessLink.objects.create(
+    link = AccessLink(
         token_hash=token_hash(token),
         email=email.lower(),
         organisation=organisation,

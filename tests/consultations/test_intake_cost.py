@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consultations.models import Consultation, ConsultationAttachment, FiscalYearCounter
+from kosha_portal.accounts.models import AccessLink
 from kosha_portal.audit.models import AuditEvent
 from kosha_portal.japan.models import ClosureDay
 from kosha_portal.mail import tasks as mail_tasks
@@ -85,6 +86,54 @@ def test_an_intake_runs_at_most_nine_sql_statements(
     email = OutboundEmail.objects.get(to="second@kamome.example.jp")
     assert consultation.reference in email.subject
     assert re.search(r"/access/sealed-\d+/", email.body_text)
+
+
+def _kind(sql: str) -> str:
+    if "pg_advisory_xact_lock" in sql:
+        return "locks + number" if "nextval" in sql else "locks"
+    for table, kind in (
+        ('"audit_auditevent"', "audit + link" if '"accounts_accesslink"' in sql else "audit"),
+        ('INSERT INTO "consultations_consultation"', "consultation"),
+        ('INSERT INTO "companies_organisation"', "organisation"),
+        ('INSERT INTO "mail_outboundemail"', "email"),
+        ('INSERT INTO "accounts_accesslink"', "link"),
+        ('FROM "companies_organisation"', "match"),
+    ):
+        if table in sql:
+            return kind
+    return sql[:80]
+
+
+@pytest.mark.parametrize("company", ["returning", "new"])
+def test_an_intake_takes_its_number_with_the_locks_and_saves_trail_and_link_in_one_statement(
+    client, django_capture_on_commit_callbacks, company
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the number's sequence and the joint INSERT are PostgreSQL's")
+    assert client.post(URL, intake_payload(contact_email="first@kamome.example.jp")).status_code
+    payload = intake_payload(contact_email="second@kamome.example.jp")
+    if company == "new":
+        payload.update(org_name="株式会社はじめて商会", org_phone="03-1111-2222")
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        assert client.post(URL, payload).status_code == 302
+    expected = ["locks + number", "match", "consultation", "audit + link", "email"]
+    if company == "new":
+        expected.insert(2, "organisation")
+    assert [_kind(sql) for sql in work(captured)] == expected
+    consultation = Consultation.objects.get(contact_email="second@kamome.example.jp")
+    first = Consultation.objects.get(contact_email="first@kamome.example.jp")
+    assert consultation.sequence == first.sequence + 1
+    assert consultation.reference == f"{consultation.fiscal_year}-{consultation.sequence:04d}"
+    link = AccessLink.objects.get(email="second@kamome.example.jp")
+    assert (link.target, link.organisation) == (consultation, consultation.organisation)
+    email = OutboundEmail.objects.get(to="second@kamome.example.jp")
+    assert f"/access/sealed-{link.pk}/" in email.body_text
+    assert AuditEvent.objects.filter(
+        action="consultation.submit", object_id=str(consultation.pk)
+    ).exists()
 
 
 def test_a_failed_submission_leaves_a_gap_and_its_number_is_never_given_twice(client, monkeypatch):

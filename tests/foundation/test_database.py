@@ -1,11 +1,17 @@
-"""The database connection's settings (kosha_portal/database.py)."""
+"""The database connection's settings, and the writes that send fewer statements
+(kosha_portal/database.py)."""
+
+import datetime
 
 import environ
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from companies.models import Organisation
-from kosha_portal.database import PREPARE, connection_settings
+from kosha_portal.accounts.models import AccessLink
+from kosha_portal.audit.models import AuditEvent
+from kosha_portal.database import PREPARE, connection_settings, insert_together
 
 
 def _settings(monkeypatch, url: str, **variables) -> dict:
@@ -74,3 +80,51 @@ def test_a_select_is_planned_for_its_values_unless_it_asks_to_be_prepared():
         for number in range(6):
             cursor.execute(marked, [f"{number}000012050001"])
     assert _prepared(pattern) == 1
+
+
+def _link(organisation, token_hash: str) -> AccessLink:
+    return AccessLink(
+        token_hash=token_hash,
+        email="together@example.jp",
+        organisation=organisation,
+        expires_at=datetime.datetime(2027, 3, 1, tzinfo=datetime.UTC),
+    )
+
+
+@pytest.mark.django_db
+def test_rows_of_different_models_are_inserted_in_one_statement_and_get_their_keys():
+    organisation = Organisation.objects.create(name="一括商店")
+    first = AuditEvent(actor_label="テスト", action="together.first", changes={"n": 1})
+    second = AuditEvent(actor_label="テスト", action="together.second")
+    link = _link(organisation, "a" * 64)
+    with CaptureQueriesContext(connection) as captured:
+        insert_together(first, second, link)
+    assert len(captured.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert all(obj.pk and not obj._state.adding for obj in (first, second, link))
+    assert first.pk != second.pk
+    saved = AuditEvent.objects.get(pk=first.pk)
+    assert (saved.action, saved.changes, saved.created_at) == (
+        "together.first",
+        {"n": 1},
+        first.created_at,  # auto_now_add was filled in, as by save()
+    )
+    assert AuditEvent.objects.get(pk=second.pk).action == "together.second"
+    assert AccessLink.objects.get(pk=link.pk).organisation == organisation
+
+
+@pytest.mark.django_db
+def test_rows_inserted_together_are_saved_all_or_none():
+    organisation = Organisation.objects.create(name="一括商店")
+    insert_together(_link(organisation, "b" * 64))
+    event = AuditEvent(actor_label="テスト", action="together.lost")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_together(event, _link(organisation, "b" * 64))  # the token hash is taken
+    assert not AuditEvent.objects.filter(action="together.lost").exists()
+    assert AccessLink.objects.filter(token_hash="b" * 64).count() == 1
+
+
+@pytest.mark.django_db
+def test_rows_inserted_together_refuse_an_unsaved_related_row():
+    unsaved = Organisation(name="未保存商店")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_together(AuditEvent(action="together.x"), _link(unsaved, "c" * 64))
