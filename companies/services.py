@@ -72,10 +72,10 @@ def _fill_area(data: dict) -> dict:
     return data
 
 
-def _serialise(*keys: str, rider: Rider | None = None) -> None:
+def _serialise(*keys: str, riders: tuple[Rider, ...] = ()) -> None:
     """Make concurrent find-or-creates of the same company wait for each other (until the end of
     the caller's transaction), so two submissions typed alike cannot both create a row. The
-    statement that takes the locks also carries the caller's ``rider``, if any."""
+    statement that takes the locks also carries the caller's ``riders``."""
     if connection.vendor != "postgresql":
         return
     keys = sorted({k for k in keys if k})
@@ -83,7 +83,7 @@ def _serialise(*keys: str, rider: Rider | None = None) -> None:
         return
     columns = ["pg_advisory_xact_lock(hashtext(%s))"] * len(keys)
     params = [f"organisation:{key}" for key in keys]
-    if rider is not None:
+    for rider in riders:
         columns.append(rider.sql)
         params.extend(rider.params)
     with connection.cursor() as cursor:
@@ -93,8 +93,8 @@ def _serialise(*keys: str, rider: Rider | None = None) -> None:
         # does not depend on the values: prepared.
         cursor.execute(f"{PREPARE}SELECT {', '.join(columns)}", params)
         row = cursor.fetchone()
-    if rider is not None:
-        rider.carried(row[-1])
+    for rider, value in zip(riders, row[len(keys) :], strict=True):
+        rider.carried(value)
 
 
 # --- finding the registry row for a public form ---------------------------------------------------
@@ -258,7 +258,7 @@ def _fill_blanks(organisation: Organisation, data: dict, *, actor) -> None:
 
 
 def organisation_find_or_create(
-    *, data: dict, actor, audit_events: list | None = None, rider: Rider | None = None
+    *, data: dict, actor, audit_events: list | None = None, riders: tuple[Rider, ...] = ()
 ) -> Organisation:
     """The registry row for what a public form submitted.
 
@@ -269,9 +269,9 @@ def organisation_find_or_create(
     their own target only (docs/architecture.md).
 
     With ``audit_events`` (a list) the creation's audit event is appended to it, unsaved, for the
-    caller to save with its own (``audit_record_many``) in the same transaction. A ``rider`` (a
-    value the caller's transaction needs, such as a sequence's next value) is read in the
-    statement that takes the find-or-create's locks, on PostgreSQL."""
+    caller to save with its own (``audit_record_many``) in the same transaction. ``riders`` (values
+    the caller's transaction needs, such as a sequence's next value) are read in the statement
+    that takes the find-or-create's locks, on PostgreSQL."""
     data = _fill_area({k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
     number = data.get("corporate_number") or ""
     key = company_name_key(data.get("name") or "")
@@ -282,7 +282,7 @@ def organisation_find_or_create(
             number and f"number:{number}",
             key and f"name:{key}",
             phone and f"tel:{phone}",
-            rider=rider,
+            riders=riders,
         )
         match = organisation_match(data)
         if match.organisation is not None:

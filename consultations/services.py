@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from companies.services import organisation_find_or_create
 from kosha_portal import clock
+from kosha_portal.accounts.models import AccessLink
 from kosha_portal.accounts.services import (
     access_link_build,
     access_link_issue,
@@ -23,14 +24,20 @@ from kosha_portal.audit.services import (
     audit_record,
     company_actor,
 )
-from kosha_portal.database import Rider, insert_together
+from kosha_portal.database import Rider, insert_together, next_id
 from kosha_portal.errors import DomainError
 from kosha_portal.exports import Column
 from kosha_portal.japan.business_days import next_business_day
 from kosha_portal.japan.deadlines import jst_date
 from kosha_portal.japan.fiscal import fiscal_year_label, fiscal_year_of
 from kosha_portal.japan.names import person_name
-from kosha_portal.mail.services import current_language, email_enqueue, write_isolated
+from kosha_portal.mail.services import (
+    current_language,
+    email_build,
+    email_enqueue,
+    email_send_after_commit,
+    write_isolated,
+)
 from kosha_portal.workflow import transition
 
 from .models import (
@@ -59,6 +66,18 @@ def _reference_rider(fiscal_year: int) -> Rider | None:
     if connection.vendor != "postgresql":
         return None
     return Rider("nextval(to_regclass(%s))", (_reference_sequence_name(fiscal_year),))
+
+
+def _id_riders(*models) -> dict:
+    """A rider per model for the id of its next row (PostgreSQL; none elsewhere)."""
+    if connection.vendor != "postgresql":
+        return {}
+    return {model: next_id(model) for model in models}
+
+
+def _carried(riders: dict, model):
+    rider = riders.get(model)
+    return rider.value if rider is not None and rider.taken else None
 
 
 def _allocate_reference(fiscal_year: int, rider: Rider | None = None) -> tuple[int, str]:
@@ -224,16 +243,19 @@ def consultation_submit(
     try:
         with transaction.atomic():
             events = []
-            # The number rides on the statement that takes the organisation's locks.
-            number = _reference_rider(fiscal_year)
+            # The number and the ids of the new consultation and its personal link ride on the
+            # statement that takes the organisation's locks (PostgreSQL): with them the
+            # consultation, its audit trail, the link and the email are one INSERT.
+            number, ids = _reference_rider(fiscal_year), _id_riders(Consultation, AccessLink)
             organisation = organisation_find_or_create(
                 data=organisation_data,
                 actor=staff or company_actor(data["contact_email"]),
                 audit_events=events,
-                rider=number,
+                riders=tuple(rider for rider in (number, *ids.values()) if rider is not None),
             )
             sequence, reference = _allocate_reference(fiscal_year, number)
             consultation = Consultation(
+                pk=_carried(ids, Consultation),
                 organisation=organisation,
                 channel=channel,
                 received_at=received_at,
@@ -247,9 +269,10 @@ def consultation_submit(
             )
             consultation.sequence, consultation.reference = sequence, reference
             attachments = _attachments_prepare(consultation, files, stored)
-            consultation.save(force_insert=True)
-            if attachments:
-                ConsultationAttachment.objects.bulk_create(attachments)
+            rows = [consultation]
+            if consultation.pk is None:  # no id carried (SQLite): the INSERT gives it
+                consultation.save(force_insert=True)
+                rows = []
             events.append(
                 audit_event(
                     actor=staff or company_actor(consultation.contact_email),
@@ -261,8 +284,12 @@ def consultation_submit(
             link, token = access_link_build(
                 email=consultation.contact_email, organisation=organisation, target=consultation
             )
-            insert_together(*events, link)  # the audit trail and the personal link: one statement
-            email_enqueue(
+            link.pk = _carried(ids, AccessLink)
+            if link.pk is None:  # the email's sealed reference names the link by its id
+                link.save(force_insert=True)
+            else:
+                rows.append(link)
+            email = email_build(
                 to=consultation.contact_email,
                 language=consultation.language,
                 template="consultations/emails/received",
@@ -274,6 +301,10 @@ def consultation_submit(
                 related=consultation,
                 links=[(link, token)],
             )
+            insert_together(*rows, *events, email)
+            if attachments:
+                ConsultationAttachment.objects.bulk_create(attachments)
+            email_send_after_commit(email)
         return consultation
     except BaseException:
         _discard_files(stored)

@@ -78,11 +78,20 @@ class Rider:
         self.value, self.taken = value, True
 
 
+def next_id(model) -> Rider:
+    """The next id of ``model``'s table (PostgreSQL: its identity's sequence), for a row whose id
+    is needed before it is written: the rows that name it can then be inserted with it."""
+    opts = model._meta
+    return Rider("nextval(pg_get_serial_sequence(%s, %s))", (opts.db_table, opts.pk.column))
+
+
 def insert_together(*objs) -> None:
     """Insert new rows of any models in one statement, and set their primary keys.
 
-    The rows must not refer to one another (each is written as though the others did not exist
-    yet). As with ``bulk_create``, no ``save()`` method runs and no signal is sent. On PostgreSQL
+    Each row is written as though the others did not exist yet: one may name another only by an
+    id taken before (``next_id``) and through a constraint checked at commit (Django's foreign
+    keys on PostgreSQL are deferred) or none (a generic relation). As with ``bulk_create``, no
+    ``save()`` method runs and no signal is sent. On PostgreSQL
     the rows are one data-modifying ``WITH`` of Django's own INSERTs (each compiled as
     ``bulk_create`` would compile it), whose plan does not depend on the values, so it is
     prepared like an INSERT; elsewhere each row is inserted on its own."""

@@ -121,6 +121,50 @@ def email_enqueue(
     ``<img src="cid:content_id">``: they travel in a multipart/related part beside the HTML.
     ``links``: the ``(AccessLink, token)`` pairs the caller has just issued for this email,
     sealed without looking them up again."""
+    email = email_build(
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        dedupe_key=dedupe_key,
+        attachments=attachments,
+        inline_images=inline_images,
+        related=related,
+        reply_to=reply_to,
+        headers=headers,
+        links=links,
+    )
+    if email is None:
+        return None
+    if dedupe_key:
+        try:
+            with transaction.atomic():
+                email.save()
+        except IntegrityError:  # a concurrent job wrote the same reminder first
+            return None
+    else:
+        email.save()
+    email_send_after_commit(email)
+    return email
+
+
+def email_build(
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str = "ja",
+    dedupe_key: str | None = None,
+    attachments: list[tuple[str, bytes, str]] = (),
+    inline_images: list[tuple[str, str, bytes, str]] = (),
+    related=None,
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+    links=(),
+) -> OutboundEmail | None:
+    """The email ``email_enqueue`` would write, rendered and sealed but unsaved (None if its
+    ``dedupe_key`` was written already): for a write that saves it together with other rows
+    (``kosha_portal.database.insert_together``) and then calls ``email_send_after_commit``."""
     headers = extra_headers_clean(headers)
     if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
@@ -158,16 +202,12 @@ def email_enqueue(
     if related is not None:
         email.content_type = ContentType.objects.get_for_model(related)
         email.object_id = str(related.pk)
-    if dedupe_key:
-        try:
-            with transaction.atomic():
-                email.save()
-        except IntegrityError:  # a concurrent job wrote the same reminder first
-            return None
-    else:
-        email.save()
-    _send_after_commit(email.pk)
     return email
+
+
+def email_send_after_commit(email: OutboundEmail) -> None:
+    """Send ``email`` (saved, in the outbox) once the surrounding transaction commits."""
+    _send_after_commit(email.pk)
 
 
 def write_isolated(label: str, write: Callable[[], T]) -> T | None:
