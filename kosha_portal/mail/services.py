@@ -98,42 +98,13 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     return subject, text, html
 
 
-def email_enqueue(
-    *,
-    to: str,
-    template: str,
-    context: dict,
-    language: str = "ja",
-    dedupe_key: str | None = None,
-    attachments: list[tuple[str, bytes, str]] = (),
-    inline_images: list[tuple[str, str, bytes, str]] = (),
-    related=None,
-    reply_to: str = "",
-    headers: dict[str, str] | None = None,
-    links=(),
-) -> OutboundEmail | None:
-    """Write an email to the outbox and send it once the surrounding transaction commits.
+def email_enqueue(*, dedupe_key: str | None = None, **fields) -> OutboundEmail | None:
+    """Write an email to the outbox and send it once the surrounding transaction commits; its
+    ``fields`` are ``email_build``'s.
 
     With ``dedupe_key`` an email already written under that key is not written again (returns
-    None), which makes reminder jobs safe to run twice. ``headers`` are extra header fields of
-    this message (see ``extra_headers_clean``), sent with every attempt. ``inline_images`` are
-    ``(content_id, filename, content, mimetype)`` images the HTML body shows as
-    ``<img src="cid:content_id">``: they travel in a multipart/related part beside the HTML.
-    ``links``: the ``(AccessLink, token)`` pairs the caller has just issued for this email,
-    sealed without looking them up again."""
-    email = email_build(
-        to=to,
-        template=template,
-        context=context,
-        language=language,
-        dedupe_key=dedupe_key,
-        attachments=attachments,
-        inline_images=inline_images,
-        related=related,
-        reply_to=reply_to,
-        headers=headers,
-        links=links,
-    )
+    None), which makes reminder jobs safe to run twice."""
+    email = email_build(dedupe_key=dedupe_key, **fields)
     if email is None:
         return None
     if dedupe_key:
@@ -162,9 +133,15 @@ def email_build(
     headers: dict[str, str] | None = None,
     links=(),
 ) -> OutboundEmail | None:
-    """The email ``email_enqueue`` would write, rendered and sealed but unsaved (None if its
-    ``dedupe_key`` was written already): for a write that saves it together with other rows
-    (``kosha_portal.database.insert_together``) and then calls ``email_send_after_commit``."""
+    """An email for the outbox, rendered and sealed but unsaved (None if one was written under its
+    ``dedupe_key`` already): ``email_enqueue`` saves it, and a write that saves it together with
+    other rows (``kosha_portal.database.insert_together``) then calls ``email_send_after_commit``.
+
+    ``headers`` are extra header fields of this message (see ``extra_headers_clean``), sent with
+    every attempt. ``inline_images`` are ``(content_id, filename, content, mimetype)`` images the
+    HTML body shows as ``<img src="cid:content_id">``: they travel in a multipart/related part
+    beside the HTML. ``links``: the ``(AccessLink, token)`` pairs the caller has just issued for
+    this email, sealed without looking them up again."""
     headers = extra_headers_clean(headers)
     if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
