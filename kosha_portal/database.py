@@ -56,10 +56,10 @@ def insert_preparing_cursor():
 
 
 # --- fewer round trips -------------------------------------------------------------------------
-# On the bench machine a round trip to PostgreSQL cost the worker and its backend about as much
-# CPU as a whole bare-form request spends outside them: the kernel's loopback on both sides, the
-# protocol, the backend's wake-up (docs/architecture.md, "The intake's cost"). These two let a
-# write that must send several statements send fewer.
+# On the bench machine each round trip to PostgreSQL cost the worker and its backend about a third
+# of a millisecond of CPU, whatever the statement: the kernel's loopback on both sides, the
+# protocol, the backend's wake-up (docs/architecture.md, "Round trips"). These let a write that
+# must send several statements send fewer.
 
 
 @dataclass
@@ -91,10 +91,10 @@ def insert_together(*objs) -> None:
     Each row is written as though the others did not exist yet: one may name another only by an
     id taken before (``next_id``) and through a constraint checked at commit (Django's foreign
     keys on PostgreSQL are deferred) or none (a generic relation). As with ``bulk_create``, no
-    ``save()`` method runs and no signal is sent. On PostgreSQL
-    the rows are one data-modifying ``WITH`` of Django's own INSERTs (each compiled as
-    ``bulk_create`` would compile it), whose plan does not depend on the values, so it is
-    prepared like an INSERT; elsewhere each row is inserted on its own."""
+    ``save()`` method runs and no signal is sent. On PostgreSQL the rows are one data-modifying
+    ``WITH`` of Django's own INSERTs (each compiled as ``bulk_create`` would compile it), whose
+    plan does not depend on the values, so it is prepared like an INSERT; elsewhere each row is
+    inserted on its own."""
     from django.db import connections, router
     from django.db.models import AutoField
     from django.db.models.sql import InsertQuery
