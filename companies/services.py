@@ -269,7 +269,7 @@ def organisation_find_or_create(
     their own target only (docs/architecture.md).
 
     With ``audit_events`` (a list) the creation's audit event is appended to it, unsaved, for the
-    caller to save with its own (``audit_record_many``) in the same transaction. ``riders`` (values
+    caller to save with its own (``insert_together``) in the same transaction. ``riders`` (values
     the caller's transaction needs, such as a sequence's next value) are read in the statement
     that takes the find-or-create's locks, on PostgreSQL."""
     data = _fill_area({k: v for k, v in data.items() if k in ORGANISATION_FIELDS})

@@ -53,13 +53,9 @@ def audit_record(*, actor, action: str, obj=None, changes: dict | None = None) -
     return event
 
 
-def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Save events built with ``audit_event`` in one INSERT (a write that records several)."""
-    return AuditEvent.objects.bulk_create(events) if events else []
-
-
 def audit_event(*, actor, action: str, obj=None, changes: dict | None = None) -> AuditEvent:
-    """The unsaved event ``audit_record`` would save (for ``audit_record_many``)."""
+    """The unsaved event ``audit_record`` would save, for a write that saves it with its other rows
+    (``kosha_portal.database.insert_together``)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent(
         actor=user,
